@@ -1,0 +1,229 @@
+"""Thin commands: parse, call one function, render, return an exit code.
+
+`main(argv, env)` returns an ExitStatus instead of exiting, so every command is testable.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from calsync import __version__, logs
+from calsync.config import Config, find_config, load_config
+from calsync.errors import CalsyncError, ConfigError, ExitStatus
+from calsync.timeparse import parse_date, parse_now
+
+
+class Env:
+    """What a command may touch besides its arguments."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self.environ = dict(os.environ) if environ is None else environ
+
+
+def _out(text: str) -> None:
+    click.echo(text)
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def handle_error(exc: CalsyncError) -> ExitStatus:
+    """The one place that words errors for users."""
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            _err(str(problem))
+    else:
+        _err(f"calsync: {exc.user_message()}")
+    return exc.exit_status
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --now and logging options on every command; errors become exit codes."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="calsync.yaml to use")
+    @click.option("--now", "now_text", metavar="DATETIME", help="ISO 8601 time to use as now")
+    @click.option("--log-level", default="warning", type=click.Choice(["debug", "info", "warning", "error"]), show_default=True)
+    @click.option("--log-json", is_flag=True, help="Log as JSON lines")
+    @click.pass_obj
+    @functools.wraps(func)
+    def wrapper(env: Env, config_path: str | None, now_text: str | None, log_level: str, log_json: bool, **kwargs: Any) -> int:
+        logs.configure(log_level, json_lines=log_json)
+        try:
+            return int(func(env, config_path, now_text, **kwargs))
+        except CalsyncError as exc:
+            return int(handle_error(exc))
+
+    return wrapper
+
+
+def _load(env: Env, config_path: str | None) -> Config:
+    return load_config(find_config(config_path, env.environ), env.environ)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="calsync")
+def cli() -> None:
+    """calsync protects a couple's shared time: it reads both partners' calendars, applies your
+    protection rules, writes blocking events and reports each week's load."""
+
+
+@cli.command()
+@common
+def validate(env: Env, config_path: str | None, now_text: str | None) -> int:
+    """Check the configuration and every rule file; print each problem as PATH:LINE: message."""
+    config = _load(env, config_path)
+    rules = config.rules
+    calendars = sum(len(p.calendars) for p in config.file.partners.values())
+    _out(
+        f"{config.path}: ok — {len(config.file.partners)} partners, {calendars} calendars, "
+        f"{len(rules.no_work_zones)} no-work zones, {len(rules.rituals)} rituals in {len(config.rule_files)} rule files"
+    )
+    return ExitStatus.OK
+
+
+def _window_text(run: Any, config: Config) -> str:
+    start = run.window.start.astimezone(config.tz)
+    end = run.window.end.astimezone(config.tz)
+    return f"{start:%a %d %b %Y} → {end:%a %d %b %Y} ({config.file.timezone})"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the contract's shape)")
+@click.option("--force", is_flag=True, help="Plan as `sync --force` would (ignore the deletion safety limits)")
+@common
+def plan(env: Env, config_path: str | None, now_text: str | None, as_json: bool, force: bool) -> int:
+    """Read every calendar and show the changes `sync` would make. Writes nothing."""
+    from calsync.plan.render import plan_json, plan_text
+    from calsync.service import Household
+
+    config = _load(env, config_path)
+    now = parse_now(now_text, config.tz)
+    with Household.open(config, env.environ) as household:
+        run = household.plan(now, force=force)
+    if as_json:
+        _out(json.dumps(plan_json(run.plan, config.tz), indent=2, ensure_ascii=False))
+    else:
+        _out(plan_text(run.plan, config.tz, _window_text(run, config)))
+    return ExitStatus.RUNTIME_FAILURE if run.plan.failed or run.plan.held else ExitStatus.OK
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the contract's shape)")
+@click.option("--force", is_flag=True, help="Allow more deletions than safety.max_deletes, and calendars whose blocks all vanished")
+@common
+def sync(env: Env, config_path: str | None, now_text: str | None, as_json: bool, force: bool) -> int:
+    """Make the calendars match the plan and record what was written."""
+    from calsync.service import Household
+
+    config = _load(env, config_path)
+    now = parse_now(now_text, config.tz)
+    with Household.open(config, env.environ) as household:
+        run, result = household.sync(now, force=force)
+    if as_json:
+        _out(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        _out(
+            f"Synced: {result.created} created, {result.updated} updated, {result.deleted} deleted, "
+            f"{result.unchanged} unchanged; {len(run.plan.conflicts)} conflicts, {len(run.plan.released)} released"
+        )
+        for failure in result.failed:
+            _err(f"calsync: {failure['partner']}/{failure['calendar']}: {failure['error']}")
+    return ExitStatus.OK if result.ok else ExitStatus.RUNTIME_FAILURE
+
+
+@cli.command()
+@click.option("--from", "from_text", metavar="DATE", help="Start at the week containing DATE (default: now)")
+@click.option("--weeks", default=4, show_default=True, type=click.IntRange(1, 104))
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "markdown", "json", "html"]))
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout")
+@common
+def report(env: Env, config_path: str | None, now_text: str | None, from_text: str | None, weeks: int, fmt: str, output: str | None) -> int:
+    """The weekly load-balance report for each partner."""
+    from calsync.report import build_report
+    from calsync.report.render import render
+    from calsync.service import Household
+
+    config = _load(env, config_path)
+    now = parse_now(now_text, config.tz)
+    start = parse_date(from_text)
+    with Household.open(config, env.environ) as household:
+        data, reads = build_report(household, now, start, weeks)
+    text = render(data, fmt)
+    if output:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        _out(text)
+    return ExitStatus.RUNTIME_FAILURE if reads.failed else ExitStatus.OK
+
+
+@cli.command()
+@common
+def status(env: Env, config_path: str | None, now_text: str | None) -> int:
+    """Last successful sync per calendar, errors, blocks owned."""
+    from calsync.state.store import Store
+
+    config = _load(env, config_path)
+    if not config.state_path.exists():
+        _out(f"No state yet at {config.state_path}: run `calsync sync` first.")
+        return ExitStatus.OK
+    store = Store.open(config.state_path)
+    try:
+        statuses = store.calendar_statuses()
+        blocks = store.all_blocks()
+        for partner, p in config.file.partners.items():
+            for name in p.calendars:
+                ref = f"{partner}/{name}"
+                st = statuses.get(ref, {})
+                owned = sum(1 for b in blocks if str(b.ref) == ref and b.status == "active")
+                released = sum(1 for b in blocks if str(b.ref) == ref and b.status == "released")
+                line = f"{ref}: last sync {st.get('last_success') or 'never'}; {owned} blocks owned, {released} released"
+                if st.get("last_error"):
+                    line += f"; last error {st.get('last_error_at')}: {st['last_error']}"
+                _out(line)
+        runs = store.last_runs(1)
+        if runs:
+            r = runs[0]
+            _out(f"last run: {r['command']} at {r['started_at']}, {'ok' if r['ok'] else 'failed'}")
+    finally:
+        store.close()
+    return ExitStatus.OK
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to put the demo household (default: a new temp folder)")
+@common
+def demo(env: Env, config_path: str | None, now_text: str | None, directory: str | None) -> int:
+    """Run the main job on bundled sample calendars: plan, sync into a local folder, report."""
+    from calsync.samples.demo import run_demo
+
+    return int(run_demo(Path(directory) if directory else None, now_text, _out, _err, env.environ))
+
+
+def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="calsync", standalone_mode=False, obj=Env(env))
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        return int(ExitStatus.BAD_INPUT)
+    except click.exceptions.Abort:
+        _err("aborted")
+        return int(ExitStatus.RUNTIME_FAILURE)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    return int(result or 0) if isinstance(result, int) else 0
+
+
+def entry() -> None:  # pragma: no cover - console script
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""`source: ics`: a local .ics file (readable, and writable for calsync's own blocks) or a feed URL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import icalendar
+
+from calsync.config.models import IcsCalendar
+from calsync.connectors.atomic import atomic_write
+from calsync.connectors.base import Outcome, Snapshot, SourceContext
+from calsync.connectors.http import fetch_feed
+from calsync.connectors.ical_blocks import PRODID, block_vevent_text
+from calsync.connectors.ics_text import SplitCalendar, empty_calendar, split_calendar
+from calsync.connectors.redact import redact_url
+from calsync.errors import ParseError, SourceError
+from calsync.model import Change, Window
+from calsync.model.identity import TAG_PROPERTY
+from calsync.recurrence.expand import expand_calendar, is_owned_component, parse_calendar
+
+log = logging.getLogger(__name__)
+
+
+class IcsSource:
+    def __init__(self, config: IcsCalendar, ctx: SourceContext) -> None:
+        self.config = config
+        self.ctx = ctx
+        self.ref = ctx.ref
+        self.writable = bool(config.write and config.path)
+        self.path: Path | None = ctx.resolve(config.path) if config.path else None
+        self.label = str(self.path) if self.path else redact_url(config.url or "")
+
+    # -- reading ------------------------------------------------------------------------------
+    def _load(self) -> bytes | None:
+        if self.path is not None:
+            try:
+                return self.path.read_bytes()
+            except FileNotFoundError:
+                if self.writable:
+                    return None  # a new blocks file: calsync creates it on first write
+                raise SourceError(str(self.ref), f"file {self.path} not found") from None
+            except OSError as exc:
+                raise SourceError(str(self.ref), f"cannot read {self.path}: {exc}") from None
+        assert self.config.url is not None
+        feed = fetch_feed(
+            self.config.url, self.ctx.cache, label=str(self.ref), timeout=self.config.timeout, max_bytes=self.config.max_bytes
+        )
+        return feed.body
+
+    def read(self, window: Window) -> Snapshot:
+        data = self._load()
+        if data is None:
+            return Snapshot()
+        try:
+            cal = parse_calendar(data, self.label)
+        except ParseError as exc:
+            raise ParseError(str(self.ref), exc.message if exc.calendar == self.label else str(exc)) from None
+        expanded = expand_calendar(cal, window, self.ctx.tz, self.ref, emails=self.ctx.emails, label=self.label)
+        return Snapshot(expanded.occurrences, expanded.owned, expanded.warnings)
+
+    # -- writing ------------------------------------------------------------------------------
+    def _split(self) -> SplitCalendar:
+        assert self.path is not None
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = empty_calendar(PRODID)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(str(self.ref), f"cannot read {self.path}: {exc}") from None
+        split = split_calendar(text, self.label)
+        if "BEGIN:VCALENDAR" in split.tail.upper():
+            raise SourceError(str(self.ref), f"{self.path} holds several VCALENDARs; calsync only writes to single-calendar files")
+        return split
+
+    @staticmethod
+    def _owned_key(chunk_text: str) -> str | None:
+        if chunk_text.find(TAG_PROPERTY) < 0:
+            return None
+        try:
+            component = icalendar.Event.from_ical(chunk_text)
+        except Exception:
+            return None
+        return str(component.get(TAG_PROPERTY)) if is_owned_component(component) else None
+
+    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
+        if not self.writable:
+            return [Outcome(c, False, error="calendar is read-only") for c in changes]
+        try:
+            split = self._split()
+        except SourceError as exc:
+            return [Outcome(c, False, error=exc.message) for c in changes]
+        by_key = {c.key: c for c in changes}
+        kept = []
+        for chunk in split.components:
+            key = self._owned_key(chunk.text) if chunk.name == "VEVENT" else None
+            if key is not None and key in by_key:
+                continue  # replaced (create/update) or removed (delete) below
+            kept.append(chunk)
+        split.components = kept
+        added = [
+            block_vevent_text(c.block, split.newline)
+            for c in changes
+            if c.action in ("create", "update") and c.block is not None
+        ]
+        text = split.join(added)
+        assert self.path is not None
+        try:
+            atomic_write(self.path, text.encode("utf-8"))
+        except OSError as exc:
+            return [Outcome(c, False, error=f"cannot write {self.path}: {exc}") for c in changes]
+        from calsync.model.identity import block_uid
+
+        return [Outcome(c, True, remote_id=block_uid(c.key)) for c in changes]
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,61 @@
+"""Keep secrets out of logs and messages: URL credentials, query tokens, bearer tokens."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r'(?i)("?(?:access_token|refresh_token|client_secret|password|token)"?\s*[:=]\s*"?)[^",&\s]+'),
+    re.compile(r"(?i)(https?://)[^/@\s:]+:[^/@\s]+@"),
+]
+_URL = re.compile(r"(?i)\b(?:https?|webcal)://[^\s'\"<>]+")
+
+
+def redact_url(url: str) -> str:
+    """Drop user info, hide query values and long path tokens (private feed URLs embed secrets)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<url>"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    segments = []
+    for seg in parts.path.split("/"):
+        segments.append("***" if len(seg) >= 16 and re.search(r"\d", seg) and re.search(r"[A-Za-z]", seg) and "." not in seg else seg)
+    return urlunsplit((parts.scheme, host, "/".join(segments), query, ""))
+
+
+def redact(text: str, extra_secrets: list[str] | None = None) -> str:
+    for secret in extra_secrets or []:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Installed on calsync's log handlers: every message passes through `redact`."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self.secrets = list(secrets or [])
+
+    def add_secret(self, secret: str) -> None:
+        if secret and secret not in self.secrets:
+            self.secrets.append(secret)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        record.msg = redact(message, self.secrets)
+        record.args = ()
+        return True

@@ -1,0 +1,5 @@
+"""The weekly load-balance report."""
+
+from calsync.report.weekly import build_report
+
+__all__ = ["build_report"]

@@ -1,0 +1,1 @@
+"""Bundled sample household for `calsync demo` (no accounts, no network)."""
