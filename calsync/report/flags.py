@@ -95,8 +95,10 @@ class _Writer:
             return text
         if reason == "evening_work_hours":
             start = self.load.evening_starts or DEFAULT_EVENING
-            events = ", ".join(self.event(o) for o, _ in week.evening_events[:2])
-            return f"{who}: {hours(week.evening_work_hours)} of work after {start} (limit {hours(limit)}): {events}. Move one to the daytime."
+            shown = week.evening_events[:2]
+            events = ", ".join(self.event(o) for o, _ in shown)
+            which = "it" if len(week.evening_events) == 1 else "one"
+            return f"{who}: {hours(week.evening_work_hours)} of work after {start} (limit {hours(limit)}): {events}. Move {which} to the daytime."
         if reason == "weekend_work_hours":
             events = ", ".join(self.event(o) for o, _ in week.weekend_events[:2])
             return f"{who}: {hours(week.weekend_work_hours)} of weekend work, {events}. Take a weekday evening off in return."
@@ -104,7 +106,8 @@ class _Writer:
             return f"{who}: {hours(week.off_hours_work_hours)} of work outside working hours (limit {hours(limit)}): start later or stop earlier another day."
         if reason == "protected_hours_invaded":
             items = ", ".join(f"{self.event(i.event)} in {i.rule}" for i in week.invasions[:2])
-            return f"{who}: {hours(week.protected_hours_invaded)} of work inside protected time: {items}. Move or decline it."
+            which = "it" if len(week.invasions) == 1 else "them"
+            return f"{who}: {hours(week.protected_hours_invaded)} of work inside protected time: {items}. Move or decline {which}."
         if reason == "travel_days":
             text = f"{who} travels {day_span(week.travel_dates)} ({week.travel_days} days, limit {limit})"
             home = [o for o in others if o.partner != week.partner]

@@ -60,15 +60,16 @@ def _bar(value: float, limit: float | None) -> str:
     filled = min(value / scale, 1.0) * BAR
     full = int(filled)
     text = "█" * full
-    if full < BAR:
-        text += " ▏▎▍▌▋▊▉"[int((filled - full) * 8)]
+    eighths = int((filled - full) * 8)
+    if full < BAR and eighths:
+        text += " ▏▎▍▌▋▊▉"[eighths]
     text = text.ljust(BAR, "·")
     return text + ("+" if limit is not None and value > limit else " ")
 
 
-def _limits_line(report: dict[str, Any]) -> str:
+def _limits(report: dict[str, Any]) -> list[str]:
     if not report["weeks"]:
-        return ""
+        return []
     limits = report["weeks"][0].get("thresholds", {})
     names = {
         "weekly_work_hours": "work/week",
@@ -82,7 +83,7 @@ def _limits_line(report: dict[str, Any]) -> str:
         parts.append(f"{limits['travel_days']} travel days")
     if "rituals_missed" in limits:
         parts.append(f"{limits['rituals_missed']} missed rituals")
-    return ("Limits: " + ", ".join(parts)) if parts else "No load: limits set"
+    return parts
 
 
 def _header() -> str:
@@ -104,8 +105,24 @@ def _row(name: str, p: dict[str, Any], limit: float | None, style: _Style) -> st
         text = _num(p.get(key, 0)).rjust(width)
         cells.append(style.red(text) if reason in reasons else text)
     trend = p.get("trend", {}).get("direction", "steady")
-    cells.append("  " + TREND_ARROWS.get(trend, " ").rjust(5))
+    cells.append("  " + TREND_ARROWS.get(trend, " ").center(5))
     return "".join(cells).rstrip()
+
+
+def _pack(items: list[str], first: str, rest: str) -> list[str]:
+    """Comma-separated items on as few lines as fit, never breaking inside an item."""
+    lines: list[str] = []
+    current = first
+    for index, item in enumerate(items):
+        piece = item + ("," if index < len(items) - 1 else "")
+        if current.strip() and len(current) + 1 + len(piece) > WIDTH and current not in (first, rest):
+            lines.append(current)
+            current = rest + piece
+        else:
+            current += ("" if current in (first, rest) else " ") + piece
+    if items:
+        lines.append(current)
+    return lines
 
 
 def _wrap(text: str, first: str, rest: str) -> list[str]:
@@ -119,9 +136,7 @@ def report_table(report: dict[str, Any], color: bool = False) -> str:
     if generated:
         title += f" · as of {dt.datetime.fromisoformat(generated):%a %d %b %Y %H:%M}"
     out = [style.bold(title)]
-    limits = _limits_line(report)
-    if limits:
-        out.extend(_wrap(limits, "", "  "))
+    out.extend(_pack(_limits(report), "Limits: ", "  ") or ["No load: limits set"])
     for week in report["weeks"]:
         out.append("")
         monday = dt.date.fromisoformat(week["start"])
@@ -145,10 +160,10 @@ def report_table(report: dict[str, Any], color: bool = False) -> str:
     out.append("")
     out.extend(
         _wrap(
-            "Hours of work (union of busy events on work calendars); bar: 10 = the weekly limit, + above it. "
-            "eve: after the evening starts; wkend: Sat–Sun; off: outside working hours; prot: inside no-work zones; "
-            "mtgs: work events; trav: travel days; rit/miss: rituals placed/missed; trend: against the 3 weeks before; "
-            "!: overloaded.",
+            "! overloaded. work h: union of busy events on work calendars; the bar fills at the weekly limit, "
+            "+ above it. eve: after the evening starts; wkend: Sat–Sun; off: outside working hours; "
+            "prot: inside no-work zones; mtgs: work events; trav: travel days; rit/miss: rituals placed/missed; "
+            "trend: against the 3 weeks before.",
             "",
             "",
         )
