@@ -48,7 +48,7 @@ def handle_error(exc: CalsyncError) -> ExitStatus:
 
 def _colour(env: Env) -> bool:
     """ANSI colours only on a terminal, and never with NO_COLOR set."""
-    return "NO_COLOR" not in env.environ and click.get_text_stream("stdout").isatty()
+    return "NO_COLOR" not in env.environ and sys.stdout.isatty()
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
