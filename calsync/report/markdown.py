@@ -65,6 +65,8 @@ def report_markdown(report: dict[str, Any]) -> str:
         title = f"## {week['week']} · {week_range(monday)} · {STATUS.get(week.get('status', ''), '')}"
         if week["collision"]:
             title += " · ⚠ both overloaded" if len(week["partners"]) == 2 else " · ⚠ all overloaded"
+        elif any(p["overloaded"] for p in week["partners"].values()):
+            title += " · ⚠ overloaded"
         out += [title, ""]
         names = list(week["partners"])
         header = ["", *(person(n) + (" ⚠" if week["partners"][n]["overloaded"] else "") for n in names), "limit"]
