@@ -164,7 +164,9 @@ def report(env: Env, config_path: str | None, now_text: str | None, from_text: s
         data, reads = build_report(household, now, start, weeks)
     text = render(data, fmt, color=not output and _colour(env))
     if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        from calsync.report.output import save
+
+        save(text, Path(output))
     else:
         _out(text)
     return ExitStatus.RUNTIME_FAILURE if reads.failed else ExitStatus.OK

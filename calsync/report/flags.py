@@ -83,14 +83,17 @@ class _Writer:
     def overloaded(self, week: PartnerWeek, reason: str, others: list[PartnerWeek]) -> str:
         who = person(week.partner)
         limit = getattr(self.load, reason)
-        verb = "worked" if self.past else "booked"
         if reason == "weekly_work_hours":
-            text = f"{who}: {hours(week.work_hours)} of work {verb}, {hours(week.work_hours - limit)} over the {hours(limit)} limit."
+            over = f"{hours(week.work_hours - limit)} over the {hours(limit)} limit"
+            if self.past:
+                text = f"{who} worked {hours(week.work_hours)}, {over}."
+            else:
+                text = f"{who}: {hours(week.work_hours)} of work booked, {over}."
             if week.longest is not None:
                 d = week.longest
                 text += (
-                    f" Lighten {day_label(d.date)} ({hours(d.hours)}, {d.first.astimezone(self.tz):%H:%M}–"
-                    f"{d.last.astimezone(self.tz):%H:%M}) first."
+                    f" {'The longest day was' if self.past else 'Lighten'} {day_label(d.date)} ({hours(d.hours)}, {d.first.astimezone(self.tz):%H:%M}–"
+                    f"{d.last.astimezone(self.tz):%H:%M}){'' if self.past else ' first'}."
                 )
             return text
         if reason == "evening_work_hours":
@@ -146,7 +149,10 @@ class _Writer:
         flexible = [r for r in self.rules.rituals if r.flexible]
         placed = [r.name for r in flexible if r.name in rituals]
         missed = [m.rule for pw in weeks.values() for m in pw.missed]
-        text = "Both overloaded" if len(weeks) == 2 else "Everyone is overloaded"
+        if self.past:
+            text = "Both were overloaded; next time" if len(weeks) == 2 else "Everyone was overloaded; next time"
+        else:
+            text = "Both overloaded" if len(weeks) == 2 else "Everyone is overloaded"
         parts = []
         if placed:
             parts.append(f"keep {placed[0]} ({day_time(rituals[placed[0]], self.tz)})")
@@ -174,7 +180,10 @@ class _Writer:
     def travel_imbalance(self, traveller: PartnerWeek, home: list[PartnerWeek]) -> str:
         who = person(traveller.partner)
         stay = people([h.partner for h in home])
-        text = f"{who} travels {day_span(traveller.travel_dates)}: {stay} {'has' if len(home) == 1 else 'have'} no evening buffer"
+        if self.past:
+            text = f"{who} travelled {day_span(traveller.travel_dates)}: {stay} had no evening buffer"
+        else:
+            text = f"{who} travels {day_span(traveller.travel_dates)}: {stay} {'has' if len(home) == 1 else 'have'} no evening buffer"
         late = []
         for h in home:
             late += [o for o, _ in h.evening_events if o.start.astimezone(self.tz).date() in traveller.travel_dates]

@@ -99,3 +99,28 @@ def test_demo_ends_with_a_report_readable_at_a_glance(tmp_path: Path, capsys: py
     assert "Weekly load balance · Europe/Berlin" in report
     assert "BOTH OVERLOADED" in report
     assert max(len(ANSI.sub("", line)) for line in report.splitlines()) <= 80
+
+
+def test_output_to_an_unwritable_place_is_a_runtime_failure(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["report", "--config", str(demo), "--now", NOW, "--output", str(blocker / "report.txt")], {}) == 1
+    assert "cannot write the report to" in capsys.readouterr().err
+
+
+def test_write_report_is_callable_without_the_cli(demo: Path, tmp_path: Path) -> None:
+    """What the daemon calls weekly: state + calendars in, a file out, replaced atomically."""
+    import datetime as dt
+
+    from calsync.config import load_config
+    from calsync.report.output import write_report
+    from calsync.service import Household
+    from tests.conftest import BERLIN
+
+    target = tmp_path / "weekly" / "report.html"
+    with Household.open(load_config(demo, {})) as household:
+        data, reads = write_report(household, dt.datetime(2026, 11, 26, 9, tzinfo=BERLIN), target, "html", weeks=2)
+    assert not reads.failed
+    assert [w["week"] for w in data["weeks"]] == ["2026-W48", "2026-W49"]
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temp files left behind

@@ -180,3 +180,22 @@ def test_travel_seam_replaces_detection(tmp_path):
 
     data = report_for(config, NOW, W49, seams=ReportSeams(travel=flights, thresholds=fixed_thresholds(cfg.rules)))
     assert week(data, "2026-W49")["partners"]["alex"]["travel_dates"] == ["2026-12-02"]
+
+
+def test_suggestions_for_a_past_week_look_back(tmp_path):
+    """A week already lived is told in the past tense; the same week ahead is a forecast."""
+    trips = calendar(event("trip", "20261201", "20261204", "Trip to Lisbon"))
+    alex = long_days("a", range(1, 6))
+    sam = long_days("s", range(1, 6))
+    config = household(tmp_path, alex, sam, extra={"alex": {"trips": ("travel", trips)}})
+    later = dt.datetime(2026, 12, 9, 9, 0, tzinfo=NOW.tzinfo)
+    past = week(report_for(config, later, W49), "2026-W49")
+    ahead = week(report_for(config, NOW, W49), "2026-W49")
+    assert past["status"] == "past" and ahead["status"] == "upcoming"
+    texts_past = [s["text"] for s in past["suggestions"]]
+    texts_ahead = [s["text"] for s in ahead["suggestions"]]
+    assert any(t.startswith("Both were overloaded; next time: ") for t in texts_past)
+    assert any(t.startswith("Alex travelled Tue–Thu: Sam had no evening buffer") for t in texts_past)
+    assert "Alex worked 50 h, 10 h over the 40 h limit. The longest day was Tue 01 Dec (10 h, 08:00–18:00)." in texts_past
+    assert any(t.startswith("Both overloaded: ") for t in texts_ahead)
+    assert any(t.startswith("Alex travels Tue–Thu: Sam has no evening buffer") for t in texts_ahead)
