@@ -153,7 +153,7 @@ def make_plan(
         plan.released.extend(released)
         plan.adopted.extend(adopted)
         plan.forget.extend((ref, key) for key in forget)
-    if failed:
+    if failed or plan.held:
         postponed = [c for c in plan.changes if c.action == "delete"]
         if postponed:
             plan.changes = [c for c in plan.changes if c.action != "delete"]
