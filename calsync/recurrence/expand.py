@@ -67,7 +67,7 @@ def is_owned_component(component: icalendar.cal.Component) -> bool:
 def describe(component: icalendar.cal.Component) -> str:
     uid = component.get("UID")
     summary = component.get("SUMMARY")
-    parts = [component.name]
+    parts = [str(component.name)]
     if uid:
         parts.append(f"UID {uid}")
     if summary:
