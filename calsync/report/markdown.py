@@ -27,7 +27,7 @@ ROWS: tuple[tuple[str, str, str | None], ...] = (
 
 
 def cell_text(key: str, p: dict[str, Any], status: str) -> str:
-    value = p.get(key)
+    value: Any = p.get(key)
     if key == "rituals_kept":
         placed = p["rituals_placed"]
         return f"{value} / {placed}" if status != "upcoming" else f"– / {placed}"
@@ -37,6 +37,8 @@ def cell_text(key: str, p: dict[str, Any], status: str) -> str:
         day = dt.date.fromisoformat(value["date"])
         return f"{day:%a} {hours(value['hours'])}, {value['first']}–{value['last']}"
     if key == "trend":
+        if not value:
+            return "–"
         series = " · ".join(f"{h:.0f}" for h in value["work_hours"])
         return f"{TREND.get(value['direction'], '')} {series}"
     if isinstance(value, float):
