@@ -67,6 +67,7 @@ def _chart(report: dict[str, Any], names: list[str]) -> str:
         parts.append(f'<line x1="{PAD_L}" x2="{CHART_W - PAD_R}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e3e7ed"/>')
         parts.append(f'<text x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#5d6878">{tick}</text>')
     group = plot_w / max(len(weeks), 1)
+    label_every = max(1, -(-len(weeks) // 8))  # at most 8 week labels
     bar = min(30.0, group * 0.75 / max(len(names), 1))
     for index, week in enumerate(weeks):
         x0 = PAD_L + index * group
@@ -82,20 +83,23 @@ def _chart(report: dict[str, Any], names: list[str]) -> str:
                 continue
             bx = start + n_index * bar
             value = p["work_hours"]
-            stroke = ' stroke="#c0392b" stroke-width="2"' if p["overloaded"] else ""
+            stroke = ' stroke="#c0392b" stroke-width="2"' if p["overloaded"] and bar >= 10 else ""
             parts.append(
                 f'<rect class="bar" x="{bx + 1:.1f}" y="{y(value):.1f}" width="{bar - 2:.1f}" height="{y(0) - y(value):.1f}" '
                 f'fill="{COLOURS[n_index % len(COLOURS)]}"{stroke} rx="2"><title>{escape(person(name))} {week["week"]}: {value:.1f} h</title></rect>'
             )
-            parts.append(
-                f'<text x="{bx + bar / 2:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="11" fill="#1d2430">{value:.0f}</text>'
-            )
+            if bar >= 14:
+                parts.append(
+                    f'<text x="{bx + bar / 2:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" font-size="11" fill="#1d2430">{value:.0f}</text>'
+                )
         limit = limits[index]
         if limit is not None:
             parts.append(
                 f'<line class="limit" x1="{x0 + 4:.1f}" x2="{x0 + group - 4:.1f}" y1="{y(limit):.1f}" y2="{y(limit):.1f}" '
                 f'stroke="#c0392b" stroke-width="2" stroke-dasharray="6 4"/>'
             )
+        if index % label_every:
+            continue
         label = week["week"].split("-")[-1]
         monday = dt.date.fromisoformat(week["start"])
         parts.append(f'<text x="{x0 + group / 2:.1f}" y="{CHART_H - PAD_B + 16}" text-anchor="middle" fill="#1d2430">{label}</text>')
