@@ -67,10 +67,7 @@ def _bar(value: float, limit: float | None) -> str:
     return text + ("+" if limit is not None and value > limit else " ")
 
 
-def _limits(report: dict[str, Any]) -> list[str]:
-    if not report["weeks"]:
-        return []
-    limits = report["weeks"][0].get("thresholds", {})
+def _limits(limits: dict[str, Any]) -> list[str]:
     names = {
         "weekly_work_hours": "work/week",
         "evening_work_hours": "evenings",
@@ -136,7 +133,8 @@ def report_table(report: dict[str, Any], color: bool = False) -> str:
     if generated:
         title += f" · as of {dt.datetime.fromisoformat(generated):%a %d %b %Y %H:%M}"
     out = [style.bold(title)]
-    out.extend(_pack(_limits(report), "Limits: ", "  ") or ["No load: limits set"])
+    first_limits = report["weeks"][0].get("thresholds", {}) if report["weeks"] else {}
+    out.extend(_pack(_limits(first_limits), "Limits: ", "  ") or ["No load: limits set"])
     for week in report["weeks"]:
         out.append("")
         monday = dt.date.fromisoformat(week["start"])
@@ -150,6 +148,8 @@ def report_table(report: dict[str, Any], color: bool = False) -> str:
         left = f"{head}  {status}"
         pad = max(1, WIDTH - len(left) - len(tail))
         out.append(style.bold(head) + "  " + style.dim(status) + (" " * pad + style.red(tail) if tail else ""))
+        if week.get("thresholds", {}) != first_limits:
+            out.extend(style.dim(line) for line in _pack(_limits(week.get("thresholds", {})), "  Limits this week: ", "    "))
         out.append(style.dim(_header()))
         limit = week.get("thresholds", {}).get("weekly_work_hours")
         for name, p in week["partners"].items():

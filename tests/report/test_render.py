@@ -125,3 +125,13 @@ def test_html_escapes_event_titles(tmp_path: Path) -> None:
     page = render(report_for(config, NOW, dt.date(2026, 11, 30)), "html")
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_table_names_limits_that_differ_in_a_week(sample: dict[str, Any]) -> None:
+    """A season may change the limits for some weeks: the table says so under that week's title."""
+    changed = json.loads(json.dumps(sample))
+    changed["weeks"][1]["thresholds"] = {"weekly_work_hours": 30.0}
+    lines = render(changed, "table").splitlines()
+    assert lines.count("  Limits this week: 30 h work/week") == 1
+    title = next(i for i, line in enumerate(lines) if line.startswith(changed["weeks"][1]["week"]))
+    assert lines[title + 1] == "  Limits this week: 30 h work/week"
