@@ -40,6 +40,7 @@ class RadicaleServer:
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = storage / "radicale.log"
+        self.extra_args: list[str] = []  # e.g. another --auth-type
 
     @property
     def url(self) -> str:
@@ -56,6 +57,7 @@ class RadicaleServer:
             "--storage-filesystem-folder", str(self.storage / "collections"),
             "--web-type", "none",
             "--logging-level", "warning",
+            *self.extra_args,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"))}
         with open(self.log, "ab") as log:

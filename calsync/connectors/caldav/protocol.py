@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from calsync.connectors.caldav.transport import DavTransport
+from calsync.connectors.caldav.transport import DavTransport, Forbidden
 from calsync.errors import SourceError
 
 _XML = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -100,7 +100,14 @@ def sync_collection(transport: DavTransport, url: str, token: str | None) -> Lis
     current = token or ""
     for _page in range(1000):
         body = _SYNC.format(token=escape(current))
-        reply = transport.request("REPORT", url, body, {"Depth": "1", **_XML_HEADERS})
+        try:
+            reply = transport.request("REPORT", url, body, {"Depth": "1", **_XML_HEADERS})
+        except Forbidden as exc:
+            # a 403 to this REPORT: an expired token, or a server without sync-collection (a real
+            # access problem shows again on the PROPFIND that follows)
+            if current:
+                raise SyncTokenInvalid() from None
+            raise NotSupported(exc.message) from None
         if reply.status in (403, 409) and current and b"valid-sync-token" in reply.body:
             raise SyncTokenInvalid()
         if reply.status in (400, 403, 405, 409, 415, 501):

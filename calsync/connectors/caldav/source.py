@@ -25,7 +25,7 @@ from calsync.config.models import CaldavCalendar
 from calsync.connectors.base import Outcome, Snapshot, SourceContext
 from calsync.connectors.caldav import protocol
 from calsync.connectors.caldav.mirror import Mirror, RefreshStats
-from calsync.connectors.caldav.transport import DavTransport, Reply, RetryPolicy
+from calsync.connectors.caldav.transport import DavTransport, Forbidden, Reply, RetryPolicy
 from calsync.connectors.ical_blocks import PRODID, block_calendar_text
 from calsync.connectors.redact import redact_url
 from calsync.errors import AuthError, SourceError
@@ -224,7 +224,12 @@ class CaldavSource:
         assert change.block is not None
         href = self._href_for(change.key)
         text = block_calendar_text(change.block)
-        reply = self._put(href, text, {"If-None-Match": "*"})
+        try:
+            reply = self._put(href, text, {"If-None-Match": "*"})
+        except Forbidden as exc:
+            if any("no-uid-conflict" in p for p in exc.preconditions):
+                return Outcome(change, False, error=f"another event on the calendar already uses the UID of block {change.key}")
+            raise
         if reply.status in (200, 201, 204):
             self.mirror().put(href, reply.etag, text)
             return Outcome(change, True, remote_id=href)

@@ -47,6 +47,15 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * (2**attempt)) * (0.5 + random.random() / 2)
 
 
+class Forbidden(AuthError):
+    """HTTP 403. `preconditions` lists what a DAV:error body named (e.g. `{DAV:}valid-sync-token`):
+    then the server refused this one request for that reason, not the account."""
+
+    def __init__(self, calendar: str, message: str, *, preconditions: list[str] | None = None) -> None:
+        super().__init__(calendar, message)
+        self.preconditions = list(preconditions or [])
+
+
 class _Transient(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -144,9 +153,14 @@ class DavTransport:
             raise _Transient(f"{shown} is rate limiting (HTTP {exc.status})", exc.retry_after_seconds) from None
         except dav_error.AuthorizationError as exc:
             status = exc.status or 401
-            what = "refused the credentials" if status == 401 else "denied access"
+            if status == 403:
+                raise Forbidden(
+                    self.label,
+                    f"{shown} denied access (HTTP 403 to {method}); check the username and that it may use this calendar",
+                    preconditions=exc.preconditions,
+                ) from None
             raise AuthError(
-                self.label, f"{shown} {what} (HTTP {status}); check username and the password in password_env"
+                self.label, f"{shown} refused the credentials (HTTP {status}); check username and the password in password_env"
             ) from None
         except niquests.exceptions.Timeout:
             raise _Transient(f"{shown} did not answer within {self.timeout:g}s") from None
