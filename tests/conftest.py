@@ -24,4 +24,4 @@ def now() -> dt.datetime:
 
 
 # Test servers and fakes, available to every test (tests/fakes/).
-pytest_plugins = ["fakes.radicale"]
+pytest_plugins = ["tests.fakes.radicale"]

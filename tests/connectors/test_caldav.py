@@ -14,7 +14,16 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from caldav_support import (
+
+from calsync.config.models import IcsCalendar
+from calsync.connectors.base import SourceContext
+from calsync.connectors.caldav import CaldavSource
+from calsync.connectors.caldav.mirror import CACHE_NAME
+from calsync.connectors.ics import IcsSource
+from calsync.model import Window
+from calsync.model.identity import TAG_PROPERTY
+from calsync.state.store import Store
+from tests.connectors.caldav_support import (
     BERLIN,
     NOW,
     PASSWORD_ENV,
@@ -25,16 +34,7 @@ from caldav_support import (
     no_sleep_policy,
     source_for,
 )
-from fakes.radicale import RadicaleServer
-
-from calsync.config.models import IcsCalendar
-from calsync.connectors.base import SourceContext
-from calsync.connectors.caldav import CaldavSource
-from calsync.connectors.caldav.mirror import CACHE_NAME
-from calsync.connectors.ics import IcsSource
-from calsync.model import Window
-from calsync.model.identity import TAG_PROPERTY
-from calsync.state.store import Store
+from tests.fakes.radicale import RadicaleServer
 
 SHARED_CORPUS = next(
     (p / "shared" / "corpus" / "ics" for p in Path(__file__).resolve().parents if (p / "shared" / "corpus" / "ics").is_dir()),
@@ -446,7 +446,7 @@ def test_a_server_outage_mid_run_fails_the_sync_without_deletions_and_the_next_r
     household = CliHousehold(tmp_path / "home", url, capsys)
     code, first, _ = household.sync()
     assert code == 0 and first["created"] > 0
-    from fakes.radicale import DavCalendar
+    from tests.fakes.radicale import DavCalendar
 
     cal = DavCalendar(private_server, url, "outage")
     snapshot = cal.resources()

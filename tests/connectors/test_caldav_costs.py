@@ -12,9 +12,9 @@ import time
 
 import niquests
 import pytest
-from caldav_support import NOW, CliHousehold, no_sleep_policy
 
 from calsync.connectors.caldav import CaldavSource
+from tests.connectors.caldav_support import NOW, CliHousehold, no_sleep_policy
 
 EVENTS = 500
 

@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from caldav_support import NOW, source_for
 
 from calsync.connectors.caldav.transport import RetryPolicy
 from calsync.errors import SourceError
 from calsync.model import Window
+from tests.connectors.caldav_support import NOW, source_for
 
 EMPTY_SYNC = (
     b'<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:">'
