@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import icalendar
 
@@ -25,6 +25,7 @@ from calsync.config.models import CaldavCalendar
 from calsync.connectors.base import Outcome, Snapshot, SourceContext
 from calsync.connectors.caldav import protocol
 from calsync.connectors.caldav.mirror import Mirror, RefreshStats
+from calsync.connectors.caldav.transport import SAFE_PATH as _SAFE
 from calsync.connectors.caldav.transport import DavTransport, Forbidden, Reply, RetryPolicy
 from calsync.connectors.ical_blocks import PRODID, block_calendar_text
 from calsync.connectors.redact import redact_url
@@ -99,6 +100,8 @@ class CaldavSource:
         if self._collection is None:
             base = self.config.url if self.config.url.endswith("/") else self.config.url + "/"
             self._collection = base if not self.config.calendar else self._find_calendar(base, self.config.calendar)
+            # the calendar may live on another host than the URL configured (iCloud's pNN-caldav hosts)
+            self.transport().set_origin(self._collection)
         return self._collection
 
     def _find_calendar(self, base: str, name: str) -> str:
@@ -106,15 +109,16 @@ class CaldavSource:
         if cached.get("url") == base and cached.get("calendar") == name and cached.get("collection"):
             return str(cached["collection"])
         transport = self.transport()
+        home = base
         found = protocol.child_calendars(transport, base)
         if not found:
             try:
-                home = transport.client.principal().calendar_home_set.url
+                home = str(transport.client.principal().calendar_home_set.url)
             except SourceError:
                 raise
             except Exception as exc:
                 raise SourceError(self.label, f"cannot find the calendars of {transport.shown}: {type(exc).__name__}: {exc}") from None
-            found = protocol.child_calendars(transport, str(home))
+            found = protocol.child_calendars(transport, home)
         matches = [href for href, shown in found if shown == name or href.rstrip("/").rsplit("/", 1)[-1] == name]
         if not matches:
             matches = [href for href, shown in found if shown.casefold() == name.casefold()]
@@ -122,7 +126,8 @@ class CaldavSource:
             names = ", ".join(sorted(f'"{shown or href}"' for href, shown in found)) or "none"
             problem = "several calendars are" if matches else "no calendar is"
             raise SourceError(self.label, f'{problem} named "{name}" at {transport.shown} (found: {names})')
-        collection = transport.url_for(matches[0] if matches[0].endswith("/") else matches[0] + "/")
+        path = matches[0] if matches[0].endswith("/") else matches[0] + "/"
+        collection = urljoin(home, quote(path, safe=_SAFE))
         self.ctx.cache.put_json(RESOLVED_NAME, {"url": base, "calendar": name, "collection": collection})
         return collection
 

@@ -28,6 +28,7 @@ from calsync.errors import AuthError, SourceError
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"calsync/{__version__}"
+SAFE_PATH = "/:@!$&'()*+,;=-._~"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504, 507})
 
 
@@ -112,6 +113,10 @@ class DavTransport:
             enable_rfc6764=False,
         )
         self.client.session.hooks.setdefault("response", []).append(self._count)
+        self.set_origin(url)
+
+    def set_origin(self, url: str) -> None:
+        """Where path-only hrefs from the server's answers live."""
         parts = urlsplit(url)
         self.origin = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "", "", ""))
 
@@ -129,7 +134,7 @@ class DavTransport:
         """The absolute URL of a path-only href as the server's responses give them (unquoted)."""
         if href.startswith(("http://", "https://")):
             return href
-        return self.origin + quote(href, safe="/:@!$&'()*+,;=-._~")
+        return self.origin + quote(href, safe=SAFE_PATH)
 
     # -- the one way out ----------------------------------------------------------------------
     def request(self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None) -> Reply:
