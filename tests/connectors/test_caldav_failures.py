@@ -77,8 +77,8 @@ def stub() -> Iterator[Stub]:
     server.close()
 
 
-def _source(stub: Stub, sleeps: list[float], **extra: object):
-    source = source_for(stub.url, **extra)
+def _source(stub: Stub, sleeps: list[float], store=None, **extra: object):  # type: ignore[no-untyped-def]
+    source = source_for(stub.url, store, **extra)
     source.policy = RetryPolicy(retries=source.config.retries, base_delay=0.5, max_delay=4.0, sleep=sleeps.append)
     return source
 
@@ -129,3 +129,41 @@ def test_an_unreachable_server_is_a_transient_source_error():
     with pytest.raises(SourceError, match="cannot reach") as info:
         source.read(WINDOW)
     assert info.value.transient and len(sleeps) == 2
+
+
+CTAG_STATE = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:response>'
+    b"<d:href>/alice/cal/</d:href><d:propstat><d:prop><cs:getctag>ctag-1</cs:getctag>"
+    b'<d:resourcetype><d:collection/><c:calendar xmlns:c="urn:ietf:params:xml:ns:caldav"/></d:resourcetype>'
+    b"</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+)
+CTAG_LIST = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/alice/cal/</d:href>'
+    b"<d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status>"
+    b"</d:propstat></d:response><d:response><d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop>"
+    b'<d:getetag>"e1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'
+)
+CTAG_MULTIGET = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response>'
+    b'<d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>"e1"</d:getetag><c:calendar-data>'
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20260101T000000Z\r\n"
+    b"DTSTART:20261127T100000Z\r\nDTEND:20261127T110000Z\r\nSUMMARY:From a CTag server\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    b"</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+)
+
+
+def test_a_server_without_sync_collection_is_read_through_its_ctag(stub):
+    """A 403 to sync-collection is not an access problem: calsync lists by PROPFIND and CTag instead,
+    and the next unchanged cycle is a single PROPFIND."""
+    from calsync.state.store import Store
+
+    stub.script = [(403, {}, b"no such report", 0), (207, {}, CTAG_STATE, 0), (207, {}, CTAG_LIST, 0), (207, {}, CTAG_MULTIGET, 0)]
+    store = Store.memory()
+    first = _source(stub, [], store=store)
+    assert [o.summary for o in first.read(WINDOW).occurrences] == ["From a CTag server"]
+    assert stub.seen == ["REPORT", "PROPFIND", "PROPFIND", "REPORT"]
+    stub.seen.clear()
+    stub.script = [(207, {}, CTAG_STATE, 0)]
+    again = _source(stub, [], store=store)
+    assert [o.summary for o in again.read(WINDOW).occurrences] == ["From a CTag server"]
+    assert stub.seen == ["PROPFIND"] and again.last_refresh.mode == "ctag"
