@@ -218,6 +218,9 @@ def test_calendar_found_by_name_under_the_principal(caldav_calendar, radicale_se
     for url in (radicale_server.url + "alice/", radicale_server.url):
         source = source_for(url, store, calendar=caldav_calendar.name)
         assert [o.summary for o in source.read(window).occurrences] == ["Found me"]
+    not_a_calendar = source_for(radicale_server.url + "alice/", Store.memory())
+    with pytest.raises(Exception, match="is not a calendar collection"):
+        not_a_calendar.read(window)
     missing = source_for(radicale_server.url + "alice/", Store.memory(), calendar="no-such-calendar")
     with pytest.raises(Exception, match='no calendar is named "no-such-calendar"'):
         missing.read(window)
@@ -234,7 +237,7 @@ def test_a_no_change_cycle_costs_one_request_and_downloads_nothing(caldav_calend
     window = Window(NOW - dt.timedelta(days=7), NOW + dt.timedelta(days=7))
     first = source_for(caldav_calendar.url, store)
     first.read(window)
-    assert first.last_refresh.fetched == 5 and first.requests_sent == 2  # list + one multiget
+    assert first.last_refresh.fetched == 5 and first.requests_sent == 3  # PROPFIND, list, one multiget
     again = source_for(caldav_calendar.url, store)  # a new process: only the state is shared
     snapshot = again.read(window)
     assert again.requests_sent == 1 and again.last_refresh.fetched == 0

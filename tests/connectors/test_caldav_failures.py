@@ -25,6 +25,27 @@ EMPTY_SYNC = (
 )
 WINDOW = Window(NOW, NOW + dt.timedelta(days=7))
 
+CTAG_STATE = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:response>'
+    b"<d:href>/alice/cal/</d:href><d:propstat><d:prop><cs:getctag>ctag-1</cs:getctag>"
+    b'<d:resourcetype><d:collection/><c:calendar xmlns:c="urn:ietf:params:xml:ns:caldav"/></d:resourcetype>'
+    b"</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+)
+CTAG_LIST = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/alice/cal/</d:href>'
+    b"<d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status>"
+    b"</d:propstat></d:response><d:response><d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop>"
+    b'<d:getetag>"e1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'
+)
+CTAG_MULTIGET = (
+    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response>'
+    b'<d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>"e1"</d:getetag><c:calendar-data>'
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20260101T000000Z\r\n"
+    b"DTSTART:20261127T100000Z\r\nDTEND:20261127T110000Z\r\nSUMMARY:From a CTag server\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    b"</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+)
+
+
 
 class Stub:
     """Answers each request with the next scripted (status, headers, body, delay); the last repeats."""
@@ -84,10 +105,10 @@ def _source(stub: Stub, sleeps: list[float], store=None, **extra: object):  # ty
 
 
 def test_transient_server_errors_are_retried_with_growing_backoff(stub):
-    stub.script = [(503, {}, b"busy", 0), (502, {}, b"bad gateway", 0), (207, {}, EMPTY_SYNC, 0)]
+    stub.script = [(503, {}, b"busy", 0), (502, {}, b"bad gateway", 0), (207, {}, CTAG_STATE, 0), (207, {}, EMPTY_SYNC, 0)]
     sleeps: list[float] = []
     snapshot = _source(stub, sleeps).read(WINDOW)
-    assert snapshot.occurrences == [] and stub.seen == ["REPORT"] * 3
+    assert snapshot.occurrences == [] and stub.seen == ["PROPFIND"] * 3 + ["REPORT"]
     assert len(sleeps) == 2 and 0 < sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
 
 
@@ -101,14 +122,14 @@ def test_a_persistent_5xx_gives_up_after_bounded_attempts(stub):
 
 
 def test_rate_limits_honour_retry_after_up_to_the_cap(stub):
-    stub.script = [(429, {"Retry-After": "120"}, b"slow down", 0), (207, {}, EMPTY_SYNC, 0)]
+    stub.script = [(429, {"Retry-After": "120"}, b"slow down", 0), (207, {}, CTAG_STATE, 0), (207, {}, EMPTY_SYNC, 0)]
     sleeps: list[float] = []
     _source(stub, sleeps).read(WINDOW)
     assert sleeps == [4.0]
 
 
 def test_a_server_that_does_not_answer_times_out(stub):
-    stub.script = [(207, {}, EMPTY_SYNC, 2.0)]
+    stub.script = [(207, {}, CTAG_STATE, 2.0)]
     sleeps: list[float] = []
     with pytest.raises(SourceError, match=r"did not answer within 0.3s"):
         _source(stub, sleeps, timeout=0.3, retries=1).read(WINDOW)
@@ -131,37 +152,19 @@ def test_an_unreachable_server_is_a_transient_source_error():
     assert info.value.transient and len(sleeps) == 2
 
 
-CTAG_STATE = (
-    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:response>'
-    b"<d:href>/alice/cal/</d:href><d:propstat><d:prop><cs:getctag>ctag-1</cs:getctag>"
-    b'<d:resourcetype><d:collection/><c:calendar xmlns:c="urn:ietf:params:xml:ns:caldav"/></d:resourcetype>'
-    b"</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
-)
-CTAG_LIST = (
-    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/alice/cal/</d:href>'
-    b"<d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status>"
-    b"</d:propstat></d:response><d:response><d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop>"
-    b'<d:getetag>"e1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'
-)
-CTAG_MULTIGET = (
-    b'<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response>'
-    b'<d:href>/alice/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>"e1"</d:getetag><c:calendar-data>'
-    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20260101T000000Z\r\n"
-    b"DTSTART:20261127T100000Z\r\nDTEND:20261127T110000Z\r\nSUMMARY:From a CTag server\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    b"</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
-)
-
-
 def test_a_server_without_sync_collection_is_read_through_its_ctag(stub):
     """A 403 to sync-collection is not an access problem: calsync lists by PROPFIND and CTag instead,
     and the next unchanged cycle is a single PROPFIND."""
     from calsync.state.store import Store
 
-    stub.script = [(403, {}, b"no such report", 0), (207, {}, CTAG_STATE, 0), (207, {}, CTAG_LIST, 0), (207, {}, CTAG_MULTIGET, 0)]
+    stub.script = [
+        (207, {}, CTAG_STATE, 0), (403, {}, b"no such report", 0), (207, {}, CTAG_STATE, 0), (207, {}, CTAG_LIST, 0),
+        (207, {}, CTAG_MULTIGET, 0),
+    ]
     store = Store.memory()
     first = _source(stub, [], store=store)
     assert [o.summary for o in first.read(WINDOW).occurrences] == ["From a CTag server"]
-    assert stub.seen == ["REPORT", "PROPFIND", "PROPFIND", "REPORT"]
+    assert stub.seen == ["PROPFIND", "REPORT", "PROPFIND", "PROPFIND", "REPORT"]
     stub.seen.clear()
     stub.script = [(207, {}, CTAG_STATE, 0)]
     again = _source(stub, [], store=store)

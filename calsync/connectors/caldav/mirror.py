@@ -23,6 +23,7 @@ import icalendar
 
 from calsync.connectors.caldav import protocol
 from calsync.connectors.caldav.transport import DavTransport
+from calsync.errors import SourceError
 from calsync.model import Window
 from calsync.state.store import SourceCache
 
@@ -157,6 +158,10 @@ class Mirror:
         listing: protocol.Listing | None = None
         full = True
         token, ctag, mode = self.token, self.ctag, self.mode
+        if mode != "ctag" and not token:
+            # a first (or reset) listing: make sure the URL is a calendar, or a principal URL would
+            # read as an empty calendar
+            _require_calendar(transport, protocol.collection_state(transport, self.collection_url))
         if mode != "ctag":
             try:
                 listing = protocol.sync_collection(transport, self.collection_url, token)
@@ -171,6 +176,7 @@ class Mirror:
                 mode = "ctag"
         if mode == "ctag":
             state = protocol.collection_state(transport, self.collection_url)
+            _require_calendar(transport, state)
             stats.mode = "ctag"
             if state.ctag is not None and state.ctag == ctag and self.mode == "ctag":
                 return stats  # nothing changed since the last complete refresh
@@ -203,3 +209,11 @@ class Mirror:
         if changed:
             self.save()
         return stats
+
+
+def _require_calendar(transport: DavTransport, state: protocol.CollectionState) -> None:
+    if not state.is_calendar:
+        raise SourceError(
+            transport.label,
+            f"{transport.shown} is not a calendar collection; set url to the calendar itself or add calendar: NAME",
+        )
