@@ -99,8 +99,8 @@ partners:
         captured = self.capsys.readouterr()
         return code, captured.out, captured.err
 
-    def sync(self, now: dt.datetime = NOW) -> tuple[int, dict[str, object], str]:
-        code, out, err = self.run("sync", "--json", now=now)
+    def sync(self, now: dt.datetime = NOW, *args: str) -> tuple[int, dict[str, object], str]:
+        code, out, err = self.run("sync", "--json", *args, now=now)
         return code, json.loads(out), err
 
     def plan(self, now: dt.datetime = NOW) -> tuple[int, dict[str, object]]:

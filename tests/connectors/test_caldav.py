@@ -493,7 +493,7 @@ def test_wrong_credentials_are_a_calendar_error_not_a_crash(tmp_path, capsys):
     server.start()
     try:
         household = CliHousehold(tmp_path / "home", server.url + "alice/cal/", capsys)
-        code, result, err = household.sync()
+        code, result, err = household.sync(NOW, "--log-level", "debug")
     finally:
         server.stop()
     assert code == 1
@@ -563,3 +563,10 @@ def test_random_interleavings_of_rule_changes_user_edits_and_crashes_keep_the_in
         assert len(keys) == len(set(keys)), (seed, step, action)
         code, plan = household.plan(now=now)
         assert code == 0 and plan["changes"] == [], (seed, step, action, plan["changes"])
+
+
+def test_a_missing_ca_bundle_is_named(household):
+    household.extra_calendar = ""
+    household.url = household.url + "\n        ca_bundle: certs/none.pem"
+    code, result, _ = household.sync()
+    assert code == 1 and "ca_bundle" in result["failed"][0]["error"] and "none.pem" in result["failed"][0]["error"]
