@@ -570,3 +570,22 @@ def test_a_missing_ca_bundle_is_named(household):
     household.url = household.url + "\n        ca_bundle: certs/none.pem"
     code, result, _ = household.sync()
     assert code == 1 and "ca_bundle" in result["failed"][0]["error"] and "none.pem" in result["failed"][0]["error"]
+
+
+def test_an_unreadable_tagged_resource_fails_the_read_and_a_broken_user_one_is_skipped():
+    """A calsync block that cannot be read must not look deleted; a broken user event is a warning."""
+    from calsync.connectors.caldav.mirror import Item, Mirror
+    from calsync.errors import ParseError
+    from calsync.state.store import SourceCache
+
+    source = source_for("http://127.0.0.1:9/alice/cal/")
+    mirror = Mirror(SourceCache(None, "alex/home"), "http://127.0.0.1:9/alice/cal/")
+    good = event("ok@x", ":20261126T100000Z", ":20261126T110000Z", "Fine")
+    mirror.items = {"/alice/cal/ok.ics": Item('"1"', good, None), "/alice/cal/bad.ics": Item('"2"', "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:garbage\r\n", None)}
+    window = Window(NOW, NOW + dt.timedelta(days=2))
+    snapshot = source._snapshot(mirror, window)
+    assert [o.summary for o in snapshot.occurrences] == ["Fine"]
+    assert any("bad.ics" in w for w in snapshot.warnings)
+    mirror.items["/alice/cal/csx.ics"] = Item('"3"', f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{TAG_PROPERTY}:csx\r\nDTSTART:nope\r\n", None)
+    with pytest.raises(ParseError, match="csx.ics"):
+        source._snapshot(mirror, window)

@@ -29,7 +29,7 @@ from calsync.connectors.caldav.transport import SAFE_PATH as _SAFE
 from calsync.connectors.caldav.transport import DavTransport, Forbidden, Reply, RetryPolicy
 from calsync.connectors.ical_blocks import PRODID, block_calendar_text
 from calsync.connectors.redact import redact_url
-from calsync.errors import AuthError, SourceError
+from calsync.errors import AuthError, ParseError, SourceError
 from calsync.model import Change, Window
 from calsync.model.identity import TAG_PROPERTY
 from calsync.recurrence.expand import describe, expand_calendar, is_owned_component, owned_block
@@ -166,6 +166,9 @@ class CaldavSource:
             try:
                 cal = icalendar.Calendar.from_ical(item.text)
             except Exception as exc:
+                if TAG_PROPERTY in item.text:
+                    # it may be one of calsync's blocks: skipping it would look like the user deleting it
+                    raise ParseError(self.label, f"{href} (tagged as calsync's) cannot be parsed: {exc}") from None
                 snapshot.warnings.append(f"{self.label}: skipped {href}: cannot parse it: {exc}")
                 continue
             for comp in cal.subcomponents:
@@ -178,7 +181,7 @@ class CaldavSource:
                     try:
                         snapshot.owned.append(owned_block(comp, self.ref, self.ctx.tz, remote_id=href, etag=item.etag))
                     except Exception as exc:
-                        snapshot.warnings.append(f"{self.label}: skipped calsync block {describe(comp)} at {href}: {exc}")
+                        raise ParseError(self.label, f"calsync's own block {describe(comp)} at {href} cannot be read: {exc}") from None
                 else:
                     user.add_component(comp)
         expanded = expand_calendar(user, window, self.ctx.tz, self.ref, emails=self.ctx.emails, label=self.label)
