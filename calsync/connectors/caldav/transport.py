@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import caldav
 import niquests
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from caldav.response import DAVResponse
 
@@ -102,7 +102,7 @@ class DavTransport:
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
         self.requests_sent = 0
-        self.client = caldav.DAVClient(
+        self.client = DAVClient(
             url=url,
             username=username,
             password=password,
