@@ -17,8 +17,8 @@ from calsync.report.metrics import (
 )
 
 if TYPE_CHECKING:
-    from calsync.service import Household, Reads
     from calsync.rules.outcome import Evaluation
+    from calsync.service import Household, Reads
 
 
 def report_window(now: dt.datetime, tz: dt.tzinfo, from_date: dt.date | None, weeks: int) -> Window:
