@@ -342,6 +342,8 @@ class FakeGoogle:
                     raise error(403, "rateLimitExceeded", "Rate Limit Exceeded")
                 if fault.kind == "403user":
                     raise error(403, "userRateLimitExceeded", "User Rate Limit Exceeded")
+                if fault.kind == "403forbidden":
+                    raise error(403, "forbidden", "Forbidden")
                 if fault.kind == "401":
                     raise error(401, "authError", "Invalid Credentials")
                 status = int(fault.kind)

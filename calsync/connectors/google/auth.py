@@ -370,3 +370,28 @@ def _check_access(creds: Credentials, cal: Any, ref: str) -> tuple[bool, str]:
     except Exception as exc:  # the token is saved either way; report what went wrong
         return False, f"{type(exc).__name__}: {exc}"
     return True, ""
+
+
+def auth_command_main(
+    config: Any,
+    partner: str,
+    calendar: str,
+    *,
+    manual: bool,
+    port: int,
+    say: Callable[[str], None],
+    ask: Callable[[str], str],
+) -> int:
+    """The body of `calsync auth google`: returns the exit status."""
+    from calsync.errors import ExitStatus
+
+    options = FlowOptions(manual=manual, port=port, redirect_port=port or FlowOptions.redirect_port)
+    result = authorize_calendar(config, partner, calendar, options, say, ask)
+    say(f"Saved the token for {partner}/{calendar} to {result.token_path} (mode 0600).")
+    say(f"Scopes: {', '.join(result.scopes)}")
+    if not result.checked:
+        say(f"Warning: the token works, but reading the calendar failed: {result.check_error}")
+        say("Check calendar_id in calsync.yaml, then run `calsync plan`.")
+        return int(ExitStatus.RUNTIME_FAILURE)
+    say("The calendar can be read. Next: `calsync plan` shows what calsync would write.")
+    return int(ExitStatus.OK)
