@@ -24,8 +24,11 @@ from calsync.connectors.google.auth import (
     save_token,
 )
 from calsync.errors import AuthError
-from tests.connectors.google_support import WINDOW, SourceMaker, fake, household, write_token  # noqa: F401
+from tests.connectors import google_support
+from tests.connectors.google_support import WINDOW, SourceMaker, household, write_token
 from tests.fakes.google_server import FakeGoogle
+
+fake = google_support.fake  # the fixture
 
 RUN_AGAIN = "run `calsync auth google --partner alex --calendar work` again"
 

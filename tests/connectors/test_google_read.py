@@ -7,8 +7,13 @@ import datetime as dt
 import pytest
 
 from calsync.errors import SourceError
-from tests.connectors.google_support import TZ, WINDOW, SourceMaker, fake, make, timed  # noqa: F401
+from tests.connectors import google_support
+from tests.connectors.google_support import TZ, WINDOW, SourceMaker, timed
 from tests.fakes.google_server import FakeGoogle
+
+fake = google_support.fake  # the fixture
+
+make = google_support.make  # the fixture
 
 
 def by_summary(snapshot):  # type: ignore[no-untyped-def]

@@ -6,8 +6,13 @@ import dataclasses
 
 from calsync.connectors.google.events import KEY_PROP, TAG
 from calsync.model import Change
-from tests.connectors.google_support import REF, WINDOW, SourceMaker, blocks, fake, make, timed  # noqa: F401
+from tests.connectors import google_support
+from tests.connectors.google_support import REF, WINDOW, SourceMaker, blocks, timed
 from tests.fakes.google_server import FakeGoogle
+
+fake = google_support.fake  # the fixture
+
+make = google_support.make  # the fixture
 
 
 def creates(items):  # type: ignore[no-untyped-def]
