@@ -97,10 +97,12 @@ class GoogleSource:
         for event in state.events.values():
             try:
                 if gev.is_tagged(event):
+                    if event.get("status") == "cancelled":
+                        continue  # deleted: the writer still knows its id is burnt (the mirror keeps it)
                     block = gev.to_owned(event, self.ref, self.ctx.tz, zone)
                     if block is not None:
                         snap.owned.append(block)
-                    elif event.get("status") != "cancelled":
+                    else:
                         snap.warnings.append(
                             f"{self.ref}: event {event.get('id')} carries calsync's tag but not a calsync id; left alone"
                         )
