@@ -28,6 +28,9 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 log = logging.getLogger(__name__)
+# googleapiclient warns about every 403/429 it sees, before calsync decides to retry; calsync logs
+# its own retries at info level instead.
+logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)
 
 GOOGLE_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
 BATCH_PATH = "/batch/calendar/v3"
