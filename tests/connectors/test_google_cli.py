@@ -174,3 +174,39 @@ def test_request_counts_for_a_100_block_first_sync_and_a_no_change_cycle(
     assert result["created"] == 100
     assert first == {"list": 4, "batch": 2}  # per calendar: window + own events; 100 inserts in 2 batches
     assert second == {"list": 2}
+
+
+def test_a_rule_may_ask_for_focus_time_with_a_busy_fallback(
+    tmp_path: Path, fake: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """focusTime only where Google allows it (primary calendar here); elsewhere a normal busy event."""
+    fake.status_events = True
+    rules = (
+        "no_work_zones:\n  - name: family-dinner\n    who: [alex, sam]\n    days: [mon, tue, wed, thu, fri]\n"
+        '    time: "18:30-20:00"\n    event_type: focusTime\n'
+    )
+    cfg = household(tmp_path, fake, rules=rules)
+    code, result, err = run(capsys, "sync", "--json", "--config", str(cfg))
+    assert code == 0, err
+    assert {e.get("eventType") for e in fake.tagged("primary").values()} == {"focusTime"}
+    sam = fake.tagged(SAM).values()
+    assert sam and {e.get("eventType", "default") for e in sam} == {"default"}
+    assert all(e["transparency"] == "opaque" for e in sam)
+    rejected = [r for r in fake.api_requests("insert") if r.calendar == SAM and r.status == 400]
+    assert rejected and len({r.batch for r in rejected}) == 1  # one batch learnt it; the calendar remembers
+    fake.reset_log()
+    assert run(capsys, "sync", "--json", "--config", str(cfg))[0] == 0
+    assert fake.writes() == []
+
+
+def test_tokens_never_reach_the_logs(tmp_path: Path, fake: FakeGoogle, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = household(tmp_path, fake)
+    info = json.loads((tmp_path / "secrets" / "alex-google.json").read_text())
+    info.update(token="stale", expiry="2020-01-01T00:00:00Z")  # forces a refresh at the fake
+    (tmp_path / "secrets" / "alex-google.json").write_text(json.dumps(info))
+    code = main(["sync", "--config", str(cfg), "--now", NOW, "--log-level", "debug"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    refreshed = json.loads((tmp_path / "secrets" / "alex-google.json").read_text())["token"]
+    for secret in ("fake-refresh-0", "fake-client-secret", "fake-access-0", refreshed):
+        assert secret not in err

@@ -127,8 +127,8 @@ class GoogleSource:
         wanted = block.event_type if block is not None and block.event_type != "default" else self.config.event_type
         if wanted not in gev.STATUS_EVENT_TYPES:
             return "default"
-        if self.ctx.cache.get(STATUS_UNSUPPORTED):
-            return "default"
+        if self.ctx.cache.get(STATUS_UNSUPPORTED) or self.config.calendar_id.endswith("@group.calendar.google.com"):
+            return "default"  # learnt earlier, or a secondary calendar: status events live on primary ones
         if block is not None and block.end - block.start >= _DAY and block.start.astimezone(self.ctx.tz).time() == _MIDNIGHT:
             return "default"  # Google allows status events only as timed events, never all-day
         return wanted
