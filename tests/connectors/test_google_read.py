@@ -184,3 +184,15 @@ def test_owned_events_are_found_by_tag_and_id_and_others_left_alone(make: Source
     assert [(b.key, b.remote_id, b.rule) for b in snapshot.owned] == [(block.key, block.key, "dinner")]
     assert snapshot.occurrences == []  # calsync's events never count as the user's time
     assert any("usercopy123" in w for w in snapshot.warnings)
+
+
+def test_an_unreadable_calsync_event_fails_the_read_instead_of_looking_deleted(make: SourceMaker, fake: FakeGoogle) -> None:
+    from calsync.connectors.google.events import KEY_PROP, TAG
+    from tests.connectors.google_support import blocks
+
+    [block] = blocks(1)
+    fake.put_event({"id": block.key, "summary": "Busy", "start": {"dateTime": "not a time"}, "end": {"dateTime": "x"},
+                    "extendedProperties": {"private": {TAG: "1", KEY_PROP: block.key}}})
+    with pytest.raises(SourceError) as info:
+        make().read(WINDOW)
+    assert block.key in info.value.message

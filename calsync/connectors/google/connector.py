@@ -18,7 +18,7 @@ from calsync.connectors.google.auth import TokenFile, reauth_message
 from calsync.connectors.google.mirror import Mirror, MirrorState, fingerprint
 from calsync.connectors.google.writer import Writer, WriteStats
 from calsync.connectors.redact import redact
-from calsync.errors import AuthError, SourceError
+from calsync.errors import AuthError, ParseError, SourceError
 from calsync.model import Change, Window
 
 log = logging.getLogger(__name__)
@@ -95,18 +95,22 @@ class GoogleSource:
         snap = Snapshot()
         zone = state.time_zone
         for event in state.events.values():
-            try:
-                if gev.is_tagged(event):
-                    if event.get("status") == "cancelled":
-                        continue  # deleted: the writer still knows its id is burnt (the mirror keeps it)
+            if gev.is_tagged(event):
+                if event.get("status") == "cancelled":
+                    continue  # deleted: the writer still knows its id is burnt (the mirror keeps it)
+                try:
                     block = gev.to_owned(event, self.ref, self.ctx.tz, zone)
-                    if block is not None:
-                        snap.owned.append(block)
-                    else:
-                        snap.warnings.append(
-                            f"{self.ref}: event {event.get('id')} carries calsync's tag but not a calsync id; left alone"
-                        )
-                    continue
+                except (ValueError, KeyError, TypeError) as exc:
+                    # skipping it would look like the user deleted the block: fail the read instead
+                    raise ParseError(str(self.ref), f"cannot read calsync's event {event.get('id')}: {exc}") from None
+                if block is not None:
+                    snap.owned.append(block)
+                else:
+                    snap.warnings.append(
+                        f"{self.ref}: event {event.get('id')} carries calsync's tag but not a calsync id; left alone"
+                    )
+                continue
+            try:
                 if event.get("status") == "cancelled":
                     continue
                 occ = gev.to_occurrence(event, self.ref, self.ctx.tz, self.ctx.emails, zone)
