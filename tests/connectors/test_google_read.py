@@ -196,3 +196,51 @@ def test_an_unreadable_calsync_event_fails_the_read_instead_of_looking_deleted(m
     with pytest.raises(SourceError) as info:
         make().read(WINDOW)
     assert block.key in info.value.message
+
+
+def test_the_same_events_read_from_ical_and_from_google_give_the_same_occurrences(fake: FakeGoogle, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Consistency with the iCal path: identity, times, exceptions, all-day, RSVP and transparency."""
+    from calsync.config.models import IcsCalendar
+    from calsync.connectors.base import SourceContext
+    from calsync.connectors.ics import IcsSource
+    from calsync.state.store import SourceCache
+    from tests.connectors.google_support import REF
+    from tests.helpers import calendar, vevent
+
+    ics = calendar(
+        vevent("standup@example.org", "Standup", "20261130T090000", "20261130T091500",
+               "RRULE:FREQ=DAILY;COUNT=5\nEXDATE;TZID=Europe/Berlin:20261201T090000"),
+        "BEGIN:VEVENT\r\nUID:standup@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Standup\r\n"
+        "RECURRENCE-ID;TZID=Europe/Berlin:20261202T090000\r\nDTSTART;TZID=Europe/Berlin:20261202T110000\r\n"
+        "DTEND;TZID=Europe/Berlin:20261202T111500\r\nEND:VEVENT\r\n",
+        vevent("review@example.org", "Review", "20261203T100000", "20261203T110000",
+               "ATTENDEE;PARTSTAT=DECLINED:mailto:alex@example.org"),
+        vevent("note@example.org", "Note", "20261204T100000", "20261204T103000", "TRANSP:TRANSPARENT"),
+        "BEGIN:VEVENT\r\nUID:trip@example.org\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Trip\r\n"
+        "DTSTART;VALUE=DATE:20261207\r\nDTEND;VALUE=DATE:20261209\r\nEND:VEVENT\r\n",
+    )
+    (tmp_path / "work.ics").write_text(ics, newline="")
+    ctx = SourceContext(ref=REF, tz=TZ, household="home", base_dir=tmp_path, cache=SourceCache(None, "x"),
+                        emails=("alex@example.org",))
+    from_ical = IcsSource(IcsCalendar(source="ics", path="work.ics"), ctx).read(WINDOW).occurrences
+
+    series = fake.put_event(timed("Standup", "2026-11-30T09:00", "2026-11-30T09:15", iCalUID="standup@example.org",
+                                  recurrence=["RRULE:FREQ=DAILY;COUNT=5"]))
+    fake.put_event({"id": f"{series['id']}_20261201T080000Z", "status": "cancelled", "recurringEventId": series["id"],
+                    "originalStartTime": {"dateTime": "2026-12-01T09:00:00+01:00", "timeZone": "Europe/Berlin"}})
+    moved = timed("Standup", "2026-12-02T11:00", "2026-12-02T11:15", recurringEventId=series["id"], iCalUID="standup@example.org",
+                  originalStartTime={"dateTime": "2026-12-02T09:00:00+01:00", "timeZone": "Europe/Berlin"})
+    moved["id"] = f"{series['id']}_20261202T080000Z"
+    fake.put_event(moved)
+    fake.put_event(timed("Review", "2026-12-03T10:00", "2026-12-03T11:00", iCalUID="review@example.org",
+                         attendees=[{"email": "alex@example.org", "self": True, "responseStatus": "declined"}]))
+    fake.put_event(timed("Note", "2026-12-04T10:00", "2026-12-04T10:30", iCalUID="note@example.org", transparency="transparent"))
+    fake.put_event({"summary": "Trip", "iCalUID": "trip@example.org", "start": {"date": "2026-12-07"}, "end": {"date": "2026-12-09"}})
+    from_google = SourceMaker(fake, tmp_path, emails=("alex@example.org",))().read(WINDOW).occurrences
+
+    def view(occurrences):  # type: ignore[no-untyped-def]
+        return sorted((o.uid, o.recurrence_id, o.start, o.end, o.summary, o.all_day, o.start_date, o.end_date, o.busy)
+                      for o in occurrences)
+
+    assert len(from_ical) == 7
+    assert view(from_google) == view(from_ical)

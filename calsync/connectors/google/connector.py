@@ -74,6 +74,8 @@ class GoogleSource:
                 return AuthError(ref, reauth_message(ref, "Google rejected calsync's credentials (HTTP 401)"))
             if status == 404:
                 return SourceError(ref, f"calendar {self.config.calendar_id!r} not found, or not shared with this Google account (HTTP 404)")
+            if status == 403 and gclient.error_reason(exc) in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
+                return AuthError(ref, reauth_message(ref, "the Google token lacks the permission calsync needs (HTTP 403)"))
             if status == 403 and gclient.error_reason(exc) not in gclient.RATE_LIMIT_REASONS:
                 return SourceError(ref, f"{doing}: access denied ({gclient.error_message(exc)})")
             return SourceError(ref, f"{doing}: {gclient.error_message(exc)}", transient=gclient.is_retryable(exc))

@@ -151,8 +151,10 @@ class Mirror:
         fresh = state is not None and (self.clock() - state.synced_at) < MAX_AGE
         if state is not None and state.sync_token and fresh and state.covers(want_start, want_end):
             try:
-                self._incremental(state)
-                self.save(state)
+                if self._incremental(state):
+                    self.save(state)
+                else:
+                    self.state = state  # nothing changed: no need to rewrite the cache
                 return state
             except FullSyncRequired:
                 log.info("%s: sync token no longer valid (410); reading the calendar in full", self.calendar_id)
@@ -203,7 +205,8 @@ class Mirror:
             self._merge(state, event)
         return state
 
-    def _incremental(self, state: MirrorState) -> None:
+    def _incremental(self, state: MirrorState) -> bool:
+        """Apply the changes since the sync token; True when anything (events or token) changed."""
         self.stats.incremental_reads += 1
         try:
             items, token, zone = self._list_all(**self._params(), syncToken=state.sync_token)
@@ -213,9 +216,11 @@ class Mirror:
             raise
         for event in items:
             self._merge(state, event)
+        changed = bool(items) or token != state.sync_token or bool(zone and zone != state.time_zone)
         state.sync_token = token
         if zone:
             state.time_zone = zone
+        return changed
 
     def _merge(self, state: MirrorState, event: dict[str, Any]) -> None:
         event_id = str(event.get("id", ""))
