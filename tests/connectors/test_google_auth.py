@@ -219,3 +219,13 @@ def test_auth_google_usage_errors_exit_2(tmp_path: Path, fake: FakeGoogle, capsy
     assert 'no partner "kim"' in capsys.readouterr().err
     assert main(["auth", "google", "--partner", "sam", "--calendar", "work", "--config", str(cfg)]) == 2
     assert "no client_secrets" in capsys.readouterr().err
+
+
+def test_token_status_line_for_calsync_status(tmp_path: Path, fake: FakeGoogle) -> None:
+    from calsync.connectors.google.auth import describe_token
+
+    assert "run `calsync auth google --partner alex --calendar work`" in describe_token(tmp_path / "none.json", "alex/work")
+    path = write_token(tmp_path / "t.json", fake)
+    assert "access token valid until" in describe_token(path, "alex/work")
+    path.chmod(0o644)
+    assert "should be 600" in describe_token(path, "alex/work")

@@ -395,3 +395,26 @@ def auth_command_main(
         return int(ExitStatus.RUNTIME_FAILURE)
     say("The calendar can be read. Next: `calsync plan` shows what calsync would write.")
     return int(ExitStatus.OK)
+
+
+def describe_token(path: Path, ref: str, now: dt.datetime | None = None) -> str:
+    """One line for `calsync status`: whether the token file exists, is private, and its access token's expiry."""
+    path = Path(path)
+    if not path.exists():
+        return f"no token: run `{auth_command(ref)}`"
+    parts = []
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            parts.append(f"token file mode {mode:o}, should be 600")
+    except OSError:
+        pass
+    expiry = token_expiry(path)
+    now = now or dt.datetime.now(dt.UTC)
+    if expiry is None:
+        parts.append("token present")
+    elif expiry <= now:
+        parts.append(f"access token expired {expiry:%Y-%m-%d %H:%M} UTC (refreshed at the next sync)")
+    else:
+        parts.append(f"access token valid until {expiry:%Y-%m-%d %H:%M} UTC")
+    return "; ".join(parts)
