@@ -67,7 +67,17 @@ class GoogleCalendar(_CalendarBase):
     calendar_id: str = "primary"
     token: str = Field(..., description="Authorized-user token file (mode 0600)")
     client_secrets: str | None = None
-    api_endpoint: str | None = None
+    api_endpoint: str | None = Field(
+        None, description="Calendar API root including /calendar/v3/ (a proxy or a test server)"
+    )
+    event_type: Literal["default", "focusTime", "outOfOffice"] = Field(
+        "default",
+        description="Google event type for blocks; focusTime/outOfOffice need a Workspace primary calendar "
+        "(calsync falls back to a normal busy event where they are not supported)",
+    )
+    auto_decline: bool = Field(
+        False, description="With focusTime/outOfOffice blocks: let Google decline new conflicting invitations"
+    )
 
     @field_validator("api_endpoint")
     @classmethod
