@@ -297,10 +297,11 @@ class _Placer:
         assert ritual.window is not None
         free = f"no {ritual.min_duration or ritual.duration} slot on {', '.join(ritual.window.days)} {ritual.window.time} " \
                f"where {everyone(ritual.who)} free"
-        if self.earliest > self.window.start:
-            last = self.day_range(ritual, self.window_days(ritual, week)[-1])[1]
-            if last <= self.earliest:
-                free = "the week's window has passed"
+        passed = [d for d in self.window_days(ritual, week) if self.day_range(ritual, d)[1] <= self.earliest]
+        if passed and len(passed) == len(self.window_days(ritual, week)):
+            free = "the week's window has passed"
+        elif passed:
+            free += f" in what is left of the week ({len(passed)} of its days had passed)"
         reason = prefix + "; ".join([*aways, *pauses, free])
         status = oc.AWAY if aways else oc.MISSED
         b.decide(ritual, "ritual", ritual.who, None, label, slot, status, reason)

@@ -7,11 +7,19 @@ properties give the parsed values. Unknown keys are errors: a typo must never di
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from calsync.rules.timespec import TimeRange, parse_clock, parse_days, parse_duration, parse_range
+from calsync.rules.timespec import (
+    DAY_ALIASES,
+    DAY_NAMES,
+    TimeRange,
+    parse_clock,
+    parse_days,
+    parse_duration,
+    parse_range,
+)
 
 ConflictPolicy = Literal["flag", "skip", "block"]
 VisibilityName = Literal["default", "public", "private"]
@@ -21,6 +29,23 @@ TravelPolicy = Literal["skip", "keep"]
 
 DAYS_DESCRIPTION = "Days: mon tue wed thu fri sat sun, or weekdays, weekend, daily"
 TIME_DESCRIPTION = 'Wall-clock range "HH:MM-HH:MM" in the household time zone; 24:00 is the end of the day'
+
+
+_DAY_WORDS = [*DAY_NAMES, *DAY_ALIASES]
+_DAY_ITEM = {"type": "string", "enum": [*_DAY_WORDS, *(w.capitalize() for w in _DAY_WORDS)]}
+
+
+def _days_json(schema: dict[str, Any]) -> None:
+    """Editors: days are a list of day words, or a single one."""
+    nullable = any(part.get("type") == "null" for part in schema.get("anyOf", []))
+    for key in ("type", "items", "anyOf"):
+        schema.pop(key, None)
+    schema["anyOf"] = [{"type": "array", "items": _DAY_ITEM, "minItems": 1}, _DAY_ITEM] + ([{"type": "null"}] if nullable else [])
+
+
+RANGE_JSON: dict[str, Any] = {"pattern": r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$", "examples": ["18:30-20:00"]}
+CLOCK_JSON: dict[str, Any] = {"pattern": r"^\s*\d{1,2}:\d{2}\s*$", "examples": ["09:30"]}
+DURATION_JSON: dict[str, Any] = {"pattern": r"^\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m(in)?)?\s*$", "examples": ["45m", "1h30m"]}
 
 
 class _Strict(BaseModel):
@@ -77,8 +102,8 @@ def _check_range(value: object) -> str:
 class _DaysTime(_Strict):
     """A weekly slot: `days` and a wall-clock `time` range."""
 
-    days: list[str] = Field(..., description=DAYS_DESCRIPTION)
-    time: str = Field(..., description=TIME_DESCRIPTION)
+    days: list[str] = Field(..., description=DAYS_DESCRIPTION, json_schema_extra=_days_json)
+    time: str = Field(..., description=TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
 
     _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: _check_days(v)))
     _v_time = field_validator("time", mode="before")(classmethod(lambda cls, v: _check_range(v)))
@@ -97,8 +122,8 @@ class NoWorkZone(Presentation):
 
     name: str = Field(..., min_length=1)
     who: list[str] = Field(..., description="Partners this zone protects")
-    days: list[str] = Field(..., description=DAYS_DESCRIPTION)
-    time: str = Field(..., description=TIME_DESCRIPTION)
+    days: list[str] = Field(..., description=DAYS_DESCRIPTION, json_schema_extra=_days_json)
+    time: str = Field(..., description=TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
 
     _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: _check_days(v)))
     _v_time = field_validator("time", mode="before")(classmethod(lambda cls, v: _check_range(v)))
@@ -121,19 +146,25 @@ class Ritual(Presentation):
 
     name: str = Field(..., min_length=1)
     who: list[str] = Field(..., description="Partners who share the ritual; a flexible one goes where all are free")
-    days: list[str] | None = Field(None, description="Fixed ritual: " + DAYS_DESCRIPTION)
-    time: str | None = Field(None, description="Fixed ritual: " + TIME_DESCRIPTION)
-    duration: str | None = Field(None, description='Flexible ritual: length, e.g. "45m" or "1h30m"')
+    days: list[str] | None = Field(None, description="Fixed ritual: " + DAYS_DESCRIPTION, json_schema_extra=_days_json)
+    time: str | None = Field(None, description="Fixed ritual: " + TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
+    duration: str | None = Field(None, description='Flexible ritual: length, e.g. "45m" or "1h30m"', json_schema_extra=DURATION_JSON)
     per_week: int | None = Field(None, ge=1, le=21, description="Flexible ritual: occurrences per ISO week")
     window: RitualWindow | None = Field(None, description="Flexible ritual: the days and time range it may go in")
-    prefer: str = Field("earliest", description='Flexible ritual: earliest | latest | "HH:MM" (nearest this start time)')
+    prefer: str = Field(
+        "earliest",
+        description='Flexible ritual: earliest | latest | "HH:MM" (nearest this start time)',
+        json_schema_extra={"anyOf": [{"enum": ["earliest", "latest"]}, {"type": "string", **CLOCK_JSON}]},
+    )
     min_gap: str | None = Field(
         None,
         description='Flexible ritual: minimum free time between two occurrences in a week, e.g. "20h" or "2d" '
         "(default: at most one a day when the window has enough days)",
+        json_schema_extra=DURATION_JSON,
     )
     min_duration: str | None = Field(
-        None, description="Flexible ritual: accept a shorter slot of at least this length rather than none"
+        None, description="Flexible ritual: accept a shorter slot of at least this length rather than none",
+        json_schema_extra=DURATION_JSON,
     )
     travel: TravelPolicy = Field(
         "skip", description="skip: not placed on a day when any of `who` is away (default); keep: placed anyway"
@@ -238,7 +269,7 @@ class RecoveryTrigger(_Strict):
     work_hours_over: float | None = Field(
         None, gt=0, le=24, description="A day with more than this many hours of busy work time (real elapsed hours)"
     )
-    work_ends_after: str | None = Field(None, description='A day whose work runs past this wall-clock time, e.g. "20:00"')
+    work_ends_after: str | None = Field(None, description='A day whose work runs past this wall-clock time, e.g. "20:00"', json_schema_extra=CLOCK_JSON)
     travel: bool = Field(False, description="The last day of a trip (see travel:)")
 
     @field_validator("work_ends_after", mode="before")
@@ -269,8 +300,8 @@ class Recovery(Presentation):
     slot: Literal["next_day", "same_day"] = Field(
         "next_day", description="next_day: the recovery slot is on the following day (a slow morning); same_day: that evening"
     )
-    time: str = Field(..., description="The recovery slot: " + TIME_DESCRIPTION)
-    days: list[str] | None = Field(None, description="Only place recovery on these days (default: every day). " + DAYS_DESCRIPTION)
+    time: str = Field(..., description="The recovery slot: " + TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
+    days: list[str] | None = Field(None, description="Only place recovery on these days (default: every day). " + DAYS_DESCRIPTION, json_schema_extra=_days_json)
 
     _v_time = field_validator("time", mode="before")(classmethod(lambda cls, v: _check_range(v)))
     _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: None if v is None else _check_days(v)))
@@ -290,8 +321,8 @@ class HomeDuty(Presentation):
     name: str = Field(..., min_length=1)
     who: str = Field(..., description="The partner who normally does it")
     cover: str | None = Field(None, description="Who takes over while `who` is away (default: the other partner of two)")
-    days: list[str] = Field(..., description=DAYS_DESCRIPTION)
-    time: str = Field(..., description=TIME_DESCRIPTION)
+    days: list[str] = Field(..., description=DAYS_DESCRIPTION, json_schema_extra=_days_json)
+    time: str = Field(..., description=TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
 
     _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: _check_days(v)))
     _v_time = field_validator("time", mode="before")(classmethod(lambda cls, v: _check_range(v)))
@@ -334,7 +365,7 @@ class SeasonPause(_Strict):
     """A rule that does not apply during a season (on some days, or on all)."""
 
     rule: str = Field(..., min_length=1, description="Name of a no-work zone, ritual, recovery rule or home duty")
-    days: list[str] | None = Field(None, description="Only on these days (default: every day). " + DAYS_DESCRIPTION)
+    days: list[str] | None = Field(None, description="Only on these days (default: every day). " + DAYS_DESCRIPTION, json_schema_extra=_days_json)
 
     _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: None if v is None else _check_days(v)))
 
