@@ -144,10 +144,11 @@ class _Placer:
         others = [iv for (name, s), iv in self.placed.items() if name == ritual.name and s != slot and s.startswith(week_label(week))]
         gap = ritual.gap_minutes
         if gap is None:
-            if (ritual.per_week or 1) > len(self.window_days(ritual, week)):
-                return True  # more occurrences than days: several a day are allowed
+            # one a day; with more occurrences than days, as few a day as the count allows
+            days = len(self.window_days(ritual, week)) or 1
+            cap = -(-(ritual.per_week or 1) // days)
             day = interval[0].astimezone(self.tz).date()
-            return all(s.astimezone(self.tz).date() != day for s, _ in others)
+            return sum(1 for s, _ in others if s.astimezone(self.tz).date() == day) < cap
         delta = dt.timedelta(minutes=gap)
         return all(interval[0] >= e + delta or interval[1] + delta <= s for s, e in others)
 
@@ -208,8 +209,17 @@ class _Placer:
         return out
 
     def search(self, ritual: Ritual, week: dt.date, slot: str, skip_days: set[dt.date]) -> Interval | None:
+        label = week_label(week)
+        per_day: dict[dt.date, int] = {}
+        for (name, other), (start, _) in self.placed.items():
+            if name == ritual.name and other.startswith(label):
+                day = start.astimezone(self.tz).date()
+                per_day[day] = per_day.get(day, 0) + 1
         for length in self.lengths(ritual):
-            for interval in self.candidates(ritual, week, length, skip_days):
+            options = self.candidates(ritual, week, length, skip_days)
+            # spread out: days holding fewer occurrences first, the preference within each
+            options.sort(key=lambda iv: per_day.get(iv[0].astimezone(self.tz).date(), 0))
+            for interval in options:
                 if not self.blocker(ritual, interval) and self.spacing_ok(ritual, week, interval, slot):
                     return interval
         return None
