@@ -97,7 +97,7 @@ def test_placed_ritual_never_overlaps_anyones_busy_time(busy: list[Occurrence], 
         assert local.strftime("%a").lower() in ritual.window.days  # type: ignore[union-attr]
     # occurrences of one ritual never overlap each other, and each week holds at most per_week
     intervals = sorted({(s, e) for _, s, e in placed})
-    for (s1, e1), (s2, e2) in zip(intervals, intervals[1:], strict=False):
+    for (_, e1), (s2, _) in zip(intervals, intervals[1:], strict=False):
         assert e1 <= s2
     for week in ("2026-W43", "2026-W44"):
         slots = {p.slot for p in result.protected if p.rule == "walk" and p.slot.startswith(week)}

@@ -7,7 +7,19 @@ from pathlib import Path
 
 from calsync.rules import outcome as oc
 from calsync.rules.travel import away_intervals, travel_days, trip_ends
-from tests.rules.support import BERLIN, TRAVEL_CONFIG, WALK, all_day, at, load, occ, placements, run, synced, week_window
+from tests.rules.support import (
+    BERLIN,
+    TRAVEL_CONFIG,
+    WALK,
+    all_day,
+    at,
+    load,
+    occ,
+    placements,
+    run,
+    synced,
+    week_window,
+)
 
 TRAVEL = """\
 travel:
