@@ -16,6 +16,7 @@ in a week keep `min_gap` between them, or by default one per day while the windo
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -37,7 +38,9 @@ STEP = dt.timedelta(minutes=15)
 
 
 def _overlaps(busy: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
-    return any(b_start < end and b_end > start for b_start, b_end in busy)
+    """Whether [start, end) meets any interval of `busy` (merged: sorted and disjoint)."""
+    index = bisect.bisect_right(busy, start, key=lambda iv: iv[1])  # first interval ending after start
+    return index < len(busy) and busy[index][0] < end
 
 
 def week_starts(builder: _Builder) -> list[dt.date]:
