@@ -4,7 +4,7 @@ Busy, for placing, is the participants' busy events (the report's definition, on
 plus the time other rituals and home duties hold; no-work zones are not busy (rituals belong there).
 
 Stability: calsync's own block from an earlier run (found on the calendars, `RuleInputs.owned`) is
-kept while it still fits: same week, inside the window, a length the rule accepts, on a day nobody
+kept while it still fits (one that has already begun is always kept): same week, inside the window, a length the rule accepts, on a day nobody
 is away or paused, and free for everyone. Every kept placement of every ritual is reserved before
 anything new is placed, so placing one ritual never pushes another off its time. Only a new
 conflict moves a ritual, and the move carries the reason (Block.reason, Evaluation.notes).
@@ -167,6 +167,12 @@ class _Placer:
         lo, hi = self.day_range(ritual, day)
         if start < lo or end > hi:
             return f"its time is no longer inside the ritual's window ({ritual.window.time if ritual.window else ''})"
+        if start < self.earliest:
+            # one that has begun is history: it stays, whatever was added around it since
+            for (name, _), (s, e) in self.placed.items():
+                if name == ritual.name and s < end and e > start:
+                    return f"it overlaps another {ritual.name}"
+            return ""
         kind, why = self.excluded(ritual, day)
         if kind:
             return why

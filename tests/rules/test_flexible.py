@@ -189,3 +189,12 @@ def test_flexible_ritual_across_dst_end_keeps_wall_clock(tmp_path: Path) -> None
     walks = sorted(placements(result, "walk").values())
     assert [s.astimezone(BERLIN).strftime("%a %H:%M") for s, _ in walks] == ["Sun 18:00", "Sun 18:00"]
     assert [e.astimezone(dt.UTC) - s.astimezone(dt.UTC) for s, e in walks] == [dt.timedelta(hours=1)] * 2
+
+
+def test_a_ritual_that_has_begun_is_never_moved(tmp_path: Path) -> None:
+    config = load(tmp_path, WALK)
+    first = run(config, week_window(MONDAY))
+    late = occ("sam", "Call", at(2026, 12, 6, 18, 30), at(2026, 12, 6, 19))
+    second = run(config, week_window(MONDAY), [late], now=at(2026, 12, 6, 18, 10), owned=synced(first))
+    assert placements(second, "walk") == placements(first, "walk")
+    assert [d.status for d in second.decisions if d.rule == "walk"] == [oc.KEPT]

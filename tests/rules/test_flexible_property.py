@@ -89,6 +89,8 @@ def test_placed_ritual_never_overlaps_anyones_busy_time(busy: list[Occurrence], 
     event("kept an earlier placement" if any(d.status == "kept" for d in result.decisions) else "kept none")
     for partner, start, end in placed:
         assert start < end
+        if start < now:
+            continue  # begun before now: history, kept as it was (calsync no longer changes it)
         for other in ("alex", "sam"):
             for occ in busy:
                 if occ.ref.partner == other and occ.busy:
