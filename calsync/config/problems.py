@@ -64,7 +64,7 @@ def problems_from_validation(exc: ValidationError, loaded: LoadedYaml, prefix: L
             if isinstance(node, dict) and tag in node:
                 real = (*real, tag)
         line = loaded.line_of(real)
-        message = _describe(error, key, real)
+        message = _describe(dict(error), key, real)
         if (line, message) in seen:
             continue
         seen.add((line, message))

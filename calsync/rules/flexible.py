@@ -308,6 +308,12 @@ class _Placer:
             b.decide(ritual, "ritual", ritual.who, None, label, slot, oc.PENDING,
                      prefix + "the evaluated time ends before this week's window does; later runs place it")
             return
+        days = self.window_days(ritual, week)
+        passed = [d for d in days if self.day_range(ritual, d)[1] <= self.earliest]
+        if len(passed) == len(days):
+            b.decide(ritual, "ritual", ritual.who, None, label, slot, oc.PASSED,
+                     prefix + "the week's window was over before calsync held a time for it")
+            return
         pauses = sorted({why for kind, why in skip.values() if kind == "pause"})
         aways = [f"{why}" for _, (kind, why) in sorted(skip.items()) if kind == "away"]
         if pauses and not aways:
@@ -316,10 +322,7 @@ class _Placer:
         assert ritual.window is not None
         free = f"no {ritual.min_duration or ritual.duration} slot on {', '.join(ritual.window.days)} {ritual.window.time} " \
                f"where {everyone(ritual.who)} free"
-        passed = [d for d in self.window_days(ritual, week) if self.day_range(ritual, d)[1] <= self.earliest]
-        if passed and len(passed) == len(self.window_days(ritual, week)):
-            free = "the week's window has passed"
-        elif passed:
+        if passed:
             free += f" in what is left of the week ({len(passed)} of its days had passed)"
         reason = prefix + "; ".join([*aways, *pauses, free])
         status = oc.AWAY if aways else oc.MISSED

@@ -16,6 +16,7 @@ PAUSED = "paused"  # a season sets the rule aside: not counted as missed
 AWAY = "away"  # a participant travels that day
 SHIFTED = "shifted"  # a home duty moved to the covering partner
 PENDING = "pending"  # the horizon ends before the week does: tried again on later runs
+PASSED = "passed"  # the week's window was over before calsync held it (no block found): not counted
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,20 @@ class LoadThresholds(_Strict):
     travel_days: int | None = Field(None, ge=0, le=7, description="Days away in a week")
     rituals_missed: int | None = Field(None, ge=0, description="Ritual occurrences that found no time in a week")
 
+    evening_work_hours: float | None = Field(None, ge=0, le=42, description="Work after evening_starts, summed over the week")
+    off_hours_work_hours: float | None = Field(None, ge=0, le=168, description="Work outside the partner's working_hours")
+    evening_starts: str | None = Field(
+        None, description='When the evening begins, "HH:MM" (report default 19:00)', json_schema_extra=CLOCK_JSON
+    )
+
+    @field_validator("evening_starts", mode="before")
+    @classmethod
+    def _v_evening(cls, value: object) -> object:
+        if value is not None:
+            parse_clock(str(value))
+            return str(value)
+        return None
+
 
 class Season(_Strict):
     """A dated agreement that changes thresholds and rules for some partners for a while."""

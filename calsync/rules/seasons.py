@@ -10,7 +10,7 @@ any of them has it paused.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from calsync.rules.schema import LoadThresholds, RuleSet, Season
 
@@ -43,3 +43,12 @@ def pausing_season(rules: RuleSet, rule: str, partners: Iterable[str], day: dt.d
                 if pause.rule == rule and day.weekday() in pause.weekdays:
                     return season
     return None
+
+
+def thresholds_by_partner(rules: RuleSet) -> Callable[[str, dt.date], LoadThresholds]:
+    """`effective_load` as a function of (partner, week start), for the weekly report."""
+
+    def thresholds(partner: str, week_start: dt.date) -> LoadThresholds:
+        return effective_load(rules, partner, week_start)
+
+    return thresholds

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -100,3 +100,12 @@ def travel_days(
 def trip_ends(away_days: set[dt.date]) -> list[dt.date]:
     """The last day of each run of consecutive travel days."""
     return sorted(d for d in away_days if d + dt.timedelta(days=1) not in away_days)
+
+
+def travel_seam(config: ConfigFile, rules: RuleSet) -> Callable[[Sequence[Occurrence], str], list[Interval]]:
+    """`away_intervals` in the shape of the report's `ReportSeams.travel`."""
+
+    def travel(occurrences: Sequence[Occurrence], partner: str) -> list[Interval]:
+        return away_intervals(occurrences, partner, config, rules)
+
+    return travel

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from calsync.rules import outcome as oc
-from calsync.rules.seasons import active_seasons, effective_load, pausing_season
+from calsync.rules.seasons import active_seasons, effective_load, pausing_season, thresholds_by_partner
 from tests.rules.support import WALK, at, load, occ, placements, run, week_window
 
 LAUNCH = """\
@@ -109,3 +109,10 @@ seasons:
     second = run(load(tmp_path / "b", seasonal), week_window(dt.date(2026, 11, 30)), owned=synced(first))
     assert placements(second, "walk")["2026-W49#1"][0].date() == dt.date(2026, 12, 6)
     assert 'season "crunch"' in second.notes[0]
+
+
+def test_report_adapter_gives_each_partner_their_own_thresholds(tmp_path: Path) -> None:
+    rules = load(tmp_path, LAUNCH).rules
+    thresholds = thresholds_by_partner(rules)
+    assert thresholds("alex", dt.date(2026, 12, 7)).weekly_work_hours == 55
+    assert thresholds("sam", dt.date(2026, 12, 7)).weekly_work_hours == 45

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from calsync.rules import outcome as oc
-from calsync.rules.travel import away_intervals, travel_days, trip_ends
+from calsync.rules.travel import away_intervals, travel_days, travel_seam, trip_ends
 from tests.rules.support import (
     BERLIN,
     TRAVEL_CONFIG,
@@ -174,3 +174,11 @@ def test_home_duty_with_nobody_to_cover_is_recorded(tmp_path: Path) -> None:
     [shift] = result.shifted
     assert shift.to_partner is None and "nobody can cover" in shift.reason
     assert not [b for b in result.blocks if b.rule == "school-run" and b.start.date() == dt.date(2026, 12, 2)]
+
+
+def test_report_adapter_matches_away_intervals(tmp_path: Path) -> None:
+    config = load(tmp_path, TRAVEL)
+    events = [all_day("sam", "Trip", dt.date(2026, 12, 9), dt.date(2026, 12, 10)), occ("sam", "Flight", at(2026, 12, 12, 7), at(2026, 12, 12, 9))]
+    seam = travel_seam(config.file, config.rules)
+    assert seam(events, "sam") == away_intervals(events, "sam", config.file, config.rules)
+    assert len(seam(events, "sam")) == 2 and seam(events, "alex") == []

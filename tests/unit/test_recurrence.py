@@ -163,3 +163,22 @@ def test_same_results_with_components_reversed() -> None:
     forward = expand(calendar(*events), berlin(2026, 11, 30), berlin(2026, 12, 14)).occurrences
     backward = expand(calendar(*reversed(events)), berlin(2026, 11, 30), berlin(2026, 12, 14)).occurrences
     assert sorted(forward, key=lambda o: (o.start, o.uid)) == sorted(backward, key=lambda o: (o.start, o.uid))
+
+
+def test_a_broken_calsync_block_fails_the_read_instead_of_looking_deleted() -> None:
+    from calsync.model.identity import block_key, block_uid
+
+    key = block_key("home", REF, "dinner", "2026-12-02")
+    broken = f"BEGIN:VEVENT\r\nUID:{block_uid(key)}\r\nX-CALSYNC-KEY:{key}\r\nSUMMARY:Busy\r\nEND:VEVENT\r\n"
+    with pytest.raises(ParseError) as info:
+        expand(calendar(broken), berlin(2026, 11, 30), berlin(2026, 12, 7))
+    assert "calsync's own block" in str(info.value)
+
+
+def test_parse_error_names_the_broken_component() -> None:
+    text = calendar(
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Prague\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+5744\r\nTZOFFSETTO:+0100\r\nDTSTART:19700101T000000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    )
+    with pytest.raises(ParseError) as info:
+        parse_calendar(text, "feeds/prague.ics")
+    assert "feeds/prague.ics: cannot parse VTIMEZONE TZID:Europe/Prague (line 4)" in str(info.value)
