@@ -268,6 +268,11 @@ class _Placer:
             kind, why = self.excluded(ritual, day)
             if kind:
                 skip[day] = (kind, why)
+        # occurrences that fit only on days already over (before calsync held them) are not missed
+        days = self.window_days(ritual, week)
+        held = {iv[0].astimezone(self.tz).date() for (name, s), iv in self.placed.items() if name == ritual.name and s.startswith(label)}
+        per_day = 1 if ritual.gap_minutes is not None else -(-(ritual.per_week or 1) // (len(days) or 1))
+        lost = [per_day * sum(1 for d in days if self.day_range(ritual, d)[1] <= self.earliest and d not in held)]
         for slot in self.slots(ritual, week):
             key = (ritual.name, slot)
             if key in kept:
@@ -288,7 +293,7 @@ class _Placer:
                     b.decide(ritual, "ritual", ritual.who, day, label, slot, oc.PLACED,
                              f"the {preference(ritual)} where {everyone(ritual.who)} free", choice)
                 continue
-            self.unplaced(ritual, week, slot, skip, moved.get(key))
+            self.unplaced(ritual, week, slot, skip, moved.get(key), lost)
         for slot in self.slots(ritual, week):
             key = (ritual.name, slot)
             if key not in self.placed:
@@ -300,7 +305,7 @@ class _Placer:
                 b.protect(ritual, partner, "ritual", slot, self.placed[key], b.invaders(partner, "ritual"), reason=reason)
 
     def unplaced(self, ritual: Ritual, week: dt.date, slot: str, skip: dict[dt.date, tuple[str, str]],
-                 was: tuple[Interval, str] | None) -> None:
+                 was: tuple[Interval, str] | None, lost: list[int]) -> None:
         b = self.b
         label = week_label(week)
         prefix = f"its earlier time {_span(was[0], self.tz)} is gone ({was[1]}) and " if was else ""
@@ -318,6 +323,12 @@ class _Placer:
         aways = [f"{why}" for _, (kind, why) in sorted(skip.items()) if kind == "away"]
         if pauses and not aways:
             b.decide(ritual, "ritual", ritual.who, None, label, slot, oc.PAUSED, prefix + "; ".join(pauses))
+            return
+        if lost[0] > 0:
+            lost[0] -= 1
+            b.decide(ritual, "ritual", ritual.who, None, label, slot, oc.PASSED,
+                     prefix + f"{len(passed)} of the week's days were over before calsync held a time for it, "
+                     "and what is left of the week has no room")
             return
         assert ritual.window is not None
         free = f"no {ritual.min_duration or ritual.duration} slot on {', '.join(ritual.window.days)} {ritual.window.time} " \

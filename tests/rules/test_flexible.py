@@ -198,3 +198,21 @@ def test_a_ritual_that_has_begun_is_never_moved(tmp_path: Path) -> None:
     second = run(config, week_window(MONDAY), [late], now=at(2026, 12, 6, 18, 10), owned=synced(first))
     assert placements(second, "walk") == placements(first, "walk")
     assert [d.status for d in second.decisions if d.rule == "walk"] == [oc.KEPT]
+
+
+WEEKDAY_WALKS = WALK.replace("per_week: 1", "per_week: 3").replace("days: [sun]", "days: [weekdays]").replace('"18:00"', "earliest")
+
+
+def test_first_run_mid_week_does_not_count_days_already_over_as_missed(tmp_path: Path) -> None:
+    config = load(tmp_path, WEEKDAY_WALKS)
+    result = run(config, week_window(MONDAY), now=at(2026, 12, 3, 9))  # Thursday: Mon-Wed are over
+    assert sorted(d.status for d in result.decisions if d.rule == "walk") == [oc.PASSED, oc.PLACED, oc.PLACED]
+    assert not result.missed
+
+
+def test_days_already_over_excuse_only_as_many_occurrences_as_they_could_hold(tmp_path: Path) -> None:
+    config = load(tmp_path, WEEKDAY_WALKS)
+    busy = [occ("sam", "Evening class", at(2026, 12, d, 16), at(2026, 12, d, 23)) for d in (1, 2, 3, 4)]
+    result = run(config, week_window(MONDAY), busy, now=at(2026, 12, 1, 9))  # Tuesday; Tue-Fri taken
+    assert sorted(d.status for d in result.decisions if d.rule == "walk") == [oc.MISSED, oc.MISSED, oc.PASSED]
+    assert len(result.missed) == 2
