@@ -90,7 +90,8 @@ def validate(env: Env, config_path: str | None, now_text: str | None) -> int:
     calendars = sum(len(p.calendars) for p in config.file.partners.values())
     _out(
         f"{config.path}: ok — {len(config.file.partners)} partners, {calendars} calendars, "
-        f"{len(rules.no_work_zones)} no-work zones, {len(rules.rituals)} rituals in {len(config.rule_files)} rule files"
+        f"{len(rules.no_work_zones)} no-work zones, {len(rules.rituals)} rituals, {len(rules.recovery)} recovery rules, "
+        f"{len(rules.home_duties)} home duties, {len(rules.seasons)} seasons in {len(config.rule_files)} rule files"
     )
     return ExitStatus.OK
 
