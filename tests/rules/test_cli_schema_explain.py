@@ -101,3 +101,15 @@ def test_plan_after_sync_moves_one_ritual_with_its_reason(tmp_path: Path, capsys
     assert plan["notes"] and "moved from Sun 06 Dec 18:00–19:00" in plan["notes"][0]
     assert main(["plan", "--config", str(path), "--now", now]) == 0
     assert "Why things moved:" in capsys.readouterr().out
+
+
+def test_a_weekly_ritual_held_on_monday_is_not_placed_again_on_thursday(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = WALK.replace("days: [sun]", "days: [mon, thu]").replace('"18:00"', "earliest")
+    path = household(tmp_path, rules=rules)
+    assert main(["sync", "--config", str(path), "--now", "2026-11-30T08:00"]) == 0
+    capsys.readouterr()
+    assert "SUMMARY:Busy" in (tmp_path / "alex-work.ics").read_text(encoding="utf-8")
+    assert main(["plan", "--json", "--config", str(path), "--now", "2026-12-03T08:00"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [c for c in plan["changes"] if c["start"].startswith("2026-12-03")] == []
+    assert plan["missed"] == [] and plan["released"] == []
