@@ -48,7 +48,11 @@ class CaldavCalendar(_CalendarBase):
     username: str | None = None
     password_env: str | None = Field(None, description="Environment variable holding the password")
     calendar: str | None = Field(None, description="Calendar name, when url is a principal or home URL")
-    ca_bundle: str | None = None
+    ca_bundle: str | None = Field(None, description="PEM file of CA certificates to trust (TLS stays verified)")
+    auth: Literal["auto", "basic", "digest"] = Field(
+        "auto", description="HTTP authentication; auto answers the server's challenge (one extra request per run)"
+    )
+    retries: int = Field(3, ge=0, le=10, description="Retries after a transient failure (timeout, 5xx, 429)")
 
     @field_validator("url")
     @classmethod
