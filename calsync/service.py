@@ -17,7 +17,7 @@ from calsync.connectors.redact import redact
 from calsync.connectors.registry import build_source
 from calsync.errors import CalsyncError, SourceError
 from calsync.model import CalendarRef, Occurrence, OwnedBlock, Window
-from calsync.model.window import horizon
+from calsync.model.window import horizon, local_midnight
 from calsync.plan.planner import Plan, make_plan
 from calsync.rules.engine import RuleInputs, evaluate
 from calsync.rules.outcome import Evaluation
@@ -140,9 +140,16 @@ class Household:
             )
         )
 
+    def rules_window(self, window: Window) -> Window:
+        """What the rules look at: the horizon from the Monday of its first week, so a weekly ritual
+        already held earlier this week is seen (and not placed twice). Blocks that are over are
+        never changed: the planner manages only the horizon."""
+        first = window.start.astimezone(self.config.tz).date()
+        return Window(local_midnight(first - dt.timedelta(days=first.weekday()), self.config.tz), window.end)
+
     def plan(self, now: dt.datetime, *, force: bool = False) -> PlanRun:
         window = self.window(now)
-        reads = self.read(window)
+        reads = self.read(self.rules_window(window))
         evaluation = self.evaluate(reads, now)
         records = {ref: self.store.blocks(ref) for ref in self.writable_refs()}
         plan = make_plan(
@@ -156,7 +163,7 @@ class Household:
             max_deletes=self.config.file.safety.max_deletes,
             force=force,
         )
-        plan.conflicts = evaluation.conflicts
+        plan.conflicts = [c for c in evaluation.conflicts if window.overlaps(c.start, c.end)]
         plan.missed = evaluation.missed
         plan.notes = evaluation.notes
         plan.warnings = reads.warnings

@@ -10,7 +10,7 @@ from calsync.model.occurrence import CalendarRef
 
 Action = Literal["create", "update", "delete"]
 Visibility = Literal["default", "public", "private"]
-BlockKind = Literal["no_work", "ritual", "recovery"]
+BlockKind = Literal["no_work", "ritual", "recovery", "duty"]
 
 
 def _utc_iso(value: dt.datetime) -> str:
@@ -30,8 +30,11 @@ class Block:
     title: str
     description: str = ""
     visibility: Visibility = "private"
-    event_type: str = "default"
+    event_type: str = "default"  # default | focusTime | outOfOffice (Google; other calendars write a busy event)
     slot: str = ""
+    auto_decline: str = "none"  # focusTime/outOfOffice: none | all | new
+    decline_message: str = ""
+    reason: str = field(default="", compare=False)  # why the rules want it here (e.g. why a ritual moved)
 
     def content(self) -> tuple[str, str, str]:
         """What must match on the calendar for the block to count as unchanged."""

@@ -173,6 +173,13 @@ def to_owned(event: Mapping[str, Any], ref: CalendarRef, tz: ZoneInfo, calendar_
 
 
 # -- what calsync writes ----------------------------------------------------------------------
+DECLINE_MODES = {
+    "all": "declineAllConflictingInvitations",
+    "new": "declineOnlyNewConflictingInvitations",
+    "none": "declineNone",
+}
+
+
 def block_body(
     block: Block,
     tz: ZoneInfo,
@@ -198,10 +205,16 @@ def block_body(
     }
     if event_type in STATUS_EVENT_TYPES:
         body["eventType"] = event_type
-        mode = "declineOnlyNewConflictingInvitations" if auto_decline else "declineNone"
+        # the rule's choice wins; the calendar's auto_decline is the default for rules that say nothing
+        rule_mode = getattr(block, "auto_decline", "none") or "none"
+        if rule_mode != "none":
+            mode = DECLINE_MODES[rule_mode]
+        else:
+            mode = "declineOnlyNewConflictingInvitations" if auto_decline else "declineNone"
         props: dict[str, Any] = {"autoDeclineMode": mode}
-        if decline_message and auto_decline:
-            props["declineMessage"] = decline_message
+        message = decline_message or getattr(block, "decline_message", "")
+        if message and mode != "declineNone":
+            props["declineMessage"] = message
         if event_type == "focusTime":
             props["chatStatus"] = "doNotDisturb"
             body["focusTimeProperties"] = props
