@@ -17,6 +17,7 @@ from calsync.connectors.redact import redact
 from calsync.connectors.registry import build_source
 from calsync.errors import CalsyncError, SourceError
 from calsync.model import CalendarRef, Occurrence, OwnedBlock, Window
+from calsync.model.identity import owner_id
 from calsync.model.window import horizon, local_midnight
 from calsync.plan.planner import Plan, make_plan
 from calsync.rules.engine import RuleInputs, evaluate
@@ -113,7 +114,7 @@ class Household:
         reads = Reads(window)
         for ref in self.refs():
             try:
-                reads.snapshots[ref] = self.source(ref).read(window)
+                snapshot = self.source(ref).read(window)
             except CalsyncError as exc:
                 message = exc.message if isinstance(exc, SourceError) else str(exc)
                 reads.failed[ref] = redact(message)
@@ -121,6 +122,12 @@ class Household:
             except Exception as exc:  # an unexpected bug in one source must not stop the others
                 log.exception("%s: reading failed", ref)
                 reads.failed[ref] = redact(f"reading failed: {type(exc).__name__}: {exc}")
+            else:
+                # Blocks another calendar entry (the other partner's view of a shared calendar, or
+                # another household) wrote here are neither this entry's nor the user's.
+                mine = owner_id(self.config.file.household, ref)
+                snapshot.owned = [b for b in snapshot.owned if not b.owner or b.owner == mine]
+                reads.snapshots[ref] = snapshot
         return reads
 
     # -- the main job -------------------------------------------------------------------------

@@ -32,6 +32,7 @@ class Block:
     visibility: Visibility = "private"
     event_type: str = "default"  # default | focusTime | outOfOffice (Google; other calendars write a busy event)
     slot: str = ""
+    owner: str = ""  # identity.owner_id: the household and calendar entry that wants this block
     auto_decline: str = "none"  # focusTime/outOfOffice: none | all | new
     decline_message: str = ""
     reason: str = field(default="", compare=False)  # why the rules want it here (e.g. why a ritual moved)
@@ -54,6 +55,7 @@ class OwnedBlock:
     remote_id: str
     etag: str | None = None
     cancelled: bool = False
+    owner: str = ""  # from the event's owner tag; empty on blocks written before owner tags existed
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content(self) -> tuple[str, str, str]:

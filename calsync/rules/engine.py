@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from calsync.config.models import ConfigFile
 from calsync.model import Block, CalendarRef, Occurrence, OwnedBlock, Window
-from calsync.model.identity import block_key
+from calsync.model.identity import block_key, owner_id
 from calsync.model.window import merge_intervals, wall_time
 from calsync.rules import outcome as oc
 from calsync.rules.flexible import place_flexible
@@ -159,6 +159,7 @@ class _Builder:
                 self.result.blocks.append(
                     Block(
                         key=block_key(self.cfg.household, ref, rule.name, piece_slot),
+                        owner=owner_id(self.cfg.household, ref),
                         ref=ref,
                         rule=rule.name,
                         kind=kind,  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ TAG = "calsync"
 TAG_VALUE = "1"
 KEY_PROP = "calsyncKey"
 RULE_PROP = "calsyncRule"
+OWNER_PROP = "calsyncOwner"
 OWNED_FILTER = f"{TAG}={TAG_VALUE}"
 STATUS_EVENT_TYPES = ("focusTime", "outOfOffice")
 # Event types that never mean "busy working": a place of work, a birthday, being away.
@@ -168,6 +169,7 @@ def to_owned(event: Mapping[str, Any], ref: CalendarRef, tz: ZoneInfo, calendar_
         remote_id=str(event["id"]),
         etag=event.get("etag"),
         cancelled=event.get("status") == "cancelled",
+        owner=private_props(event).get(OWNER_PROP, ""),
         extra={"eventType": event.get("eventType", "default")},
     )
 
@@ -178,6 +180,13 @@ DECLINE_MODES = {
     "new": "declineOnlyNewConflictingInvitations",
     "none": "declineNone",
 }
+
+
+def _tags(block: Block) -> dict[str, str]:
+    tags = {TAG: TAG_VALUE, KEY_PROP: block.key, RULE_PROP: block.rule}
+    if block.owner:
+        tags[OWNER_PROP] = block.owner
+    return tags
 
 
 def block_body(
@@ -201,7 +210,7 @@ def block_body(
         "status": "confirmed",
         "reminders": {"useDefault": False, "overrides": []},
         "guestsCanInviteOthers": False,
-        "extendedProperties": {"private": {TAG: TAG_VALUE, KEY_PROP: block.key, RULE_PROP: block.rule}},
+        "extendedProperties": {"private": _tags(block)},
     }
     if event_type in STATUS_EVENT_TYPES:
         body["eventType"] = event_type
@@ -231,7 +240,7 @@ def trim(event: Mapping[str, Any], emails: Sequence[str]) -> dict[str, Any]:
     )
     out = {k: event[k] for k in keep if k in event}
     props = private_props(event)
-    mine = {k: v for k, v in props.items() if k in (TAG, KEY_PROP, RULE_PROP)}
+    mine = {k: v for k, v in props.items() if k in (TAG, KEY_PROP, RULE_PROP, OWNER_PROP)}
     if mine:
         out["extendedProperties"] = {"private": mine}
     wanted = {e.lower() for e in emails}
