@@ -20,9 +20,17 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = REDACTOR.redact(self.formatException(record.exc_info))
+        if record.exc_text:
+            payload["exception"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)
+
+
+def register_secrets(secrets: list[str]) -> None:
+    """Redact these values (passwords, tokens) wherever they would appear in a log line."""
+    for secret in secrets:
+        REDACTOR.add_secret(secret)
 
 
 def configure(level: str = "warning", *, json_lines: bool = False, stream: TextIO | None = None) -> None:

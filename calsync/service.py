@@ -108,10 +108,16 @@ class Household:
             self._sources[ref] = build_source(partner.calendars[ref.calendar], ctx)
         return self._sources[ref]
 
-    def read(self, window: Window) -> Reads:
-        """Read every calendar; a failure is recorded per calendar and never raised."""
+    def read(self, window: Window, skip: Mapping[CalendarRef, str] | None = None) -> Reads:
+        """Read every calendar; a failure is recorded per calendar and never raised.
+
+        Calendars in `skip` (e.g. backing off after failures) are not read and count as failed reads.
+        """
         reads = Reads(window)
         for ref in self.refs():
+            if skip and ref in skip:
+                reads.failed[ref] = skip[ref]
+                continue
             try:
                 reads.snapshots[ref] = self.source(ref).read(window)
             except CalsyncError as exc:
@@ -140,9 +146,9 @@ class Household:
             )
         )
 
-    def plan(self, now: dt.datetime, *, force: bool = False) -> PlanRun:
+    def plan(self, now: dt.datetime, *, force: bool = False, skip: Mapping[CalendarRef, str] | None = None) -> PlanRun:
         window = self.window(now)
-        reads = self.read(window)
+        reads = self.read(window, skip)
         evaluation = self.evaluate(reads, now)
         records = {ref: self.store.blocks(ref) for ref in self.writable_refs()}
         plan = make_plan(
@@ -162,9 +168,11 @@ class Household:
         plan.warnings = reads.warnings
         return PlanRun(window, now, reads, evaluation, plan)
 
-    def sync(self, now: dt.datetime, *, force: bool = False) -> tuple[PlanRun, SyncResult]:
+    def sync(
+        self, now: dt.datetime, *, force: bool = False, skip: Mapping[CalendarRef, str] | None = None
+    ) -> tuple[PlanRun, SyncResult]:
         run_id = self.store.start_run("sync")
-        planned = self.plan(now, force=force)
+        planned = self.plan(now, force=force, skip=skip)
         if planned.plan.safety_stop:
             result = SyncResult(unchanged=planned.plan.unchanged)
             result.failed.append({"partner": "*", "calendar": "*", "error": planned.plan.safety_stop})
@@ -174,6 +182,8 @@ class Household:
         result = execute(planned.plan, sources, self.store)
         failed_refs = {CalendarRef(f["partner"], f["calendar"]) for f in result.failed}
         for ref in self.refs():
+            if skip and ref in skip:
+                continue  # not tried this time: its last error stays on record
             if ref in planned.reads.failed:
                 self.store.calendar_failed(ref, planned.reads.failed[ref])
             elif ref in failed_refs:
