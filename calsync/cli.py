@@ -178,10 +178,17 @@ def status(env: Env, config_path: str | None, now_text: str | None, as_json: boo
     """Last successful sync per calendar, the next run, errors, blocks owned, token expiry."""
     import datetime as dt
 
+    from calsync.config.loader import load_connections
     from calsync.daemon import status as daemon_status
 
-    config = _load(env, config_path)
+    problems: list[str] = []
+    try:
+        config = _load(env, config_path)
+    except ConfigError as exc:  # a broken rule file: still show the state (the daemon keeps the last good rules)
+        config = load_connections(find_config(config_path, env.environ), env.environ)
+        problems = [str(p) for p in exc.problems]
     data = daemon_status.collect(config, dt.datetime.now(dt.UTC))
+    data["config_problems"] = problems
     _out(json.dumps(data, indent=2, ensure_ascii=False, default=str) if as_json else daemon_status.render(data))
     if check and not daemon_status.healthy(data):
         return ExitStatus.RUNTIME_FAILURE

@@ -37,11 +37,11 @@ class Control:
         raise StopRequested(self.stop_signal or "stop")
 
     def on_stop(self, signum: int, frame: FrameType | None) -> None:
-        first = self.stop_signal is None
+        if self.stop_signal is not None:
+            return  # already stopping: a repeated signal must not interrupt the clean-up
         self.stop_signal = signal.Signals(signum).name
         if critical.active():
-            if first:
-                critical.defer(self._raise_stop)
+            critical.defer(self._raise_stop)
             return
         self._raise_stop()
 

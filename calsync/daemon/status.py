@@ -92,6 +92,8 @@ def healthy(data: dict[str, Any]) -> bool:
 
 def render(data: dict[str, Any]) -> str:
     lines = [f"calsync status — {data['config']} (state {data['state']})"]
+    for problem in data.get("config_problems") or []:
+        lines.append(f"configuration problem: {problem}")
     daemon = data["daemon"]
     if daemon["running"]:
         line = f"daemon: running, {describe_holder(daemon['lock'] or {})}; health {daemon['health']}"
