@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from calsync.connectors.redact import RedactingFilter
 
@@ -25,6 +25,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_text:
             payload["exception"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)
+
+
+def redact_all(value: Any) -> Any:
+    """Every string inside `value` (dicts, lists) redacted, for status files and status output."""
+    if isinstance(value, str):
+        return REDACTOR.redact(value)
+    if isinstance(value, dict):
+        return {k: redact_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_all(v) for v in value]
+    return value
 
 
 def register_secrets(secrets: list[str]) -> None:

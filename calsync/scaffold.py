@@ -131,7 +131,7 @@ def render_config(answers: InitAnswers) -> str:
         "# Settings for `calsync daemon` (all optional):",
         "daemon:",
         "  interval: 5m",
-        "  # report: {day: mon, time: \"07:00\", path: reports/{week}.html}",
+        "  # report: {day: mon, time: \"07:00\", path: \"reports/{week}.html\"}",
         "  # health: {listen: \"127.0.0.1:9464\"}",
         "  log: {format: text, level: info}",
     ]

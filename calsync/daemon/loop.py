@@ -378,7 +378,7 @@ class Daemon:
         }
 
     def _write_status(self) -> None:
-        self._snapshot = self.status()
+        self._snapshot = logs.redact_all(self.status())
         try:
             write_status(self.status_file, self._snapshot)
         except OSError as exc:
