@@ -128,6 +128,7 @@ def test_a_second_instance_refuses_to_start_and_a_stale_lock_is_recovered(
     assert "in use by calsync daemon" in manual.stderr
     status = run_cli("status", "--config", str(household))
     assert f"daemon: running, calsync daemon (PID {first.proc.pid}" in status.stdout
+    assert run_cli("status", "--check", "--config", str(household)).returncode == 0  # running and healthy
     first.kill()  # SIGKILL: the lock file still names the dead process
     assert str(first.proc.pid) in (household.parent / "state.db.lock").read_text()
     third = DaemonProcess(household, "--interval", "60")
