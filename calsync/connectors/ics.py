@@ -56,7 +56,7 @@ class IcsSource:
         try:
             cal = parse_calendar(data, self.label)
         except ParseError as exc:
-            raise ParseError(str(self.ref), exc.message if exc.calendar == self.label else str(exc)) from None
+            raise ParseError(str(self.ref), str(exc)) from None  # "<file>: <what is wrong>"
         expanded = expand_calendar(cal, window, self.ctx.tz, self.ref, emails=self.ctx.emails, label=self.label)
         return Snapshot(expanded.occurrences, expanded.owned, expanded.warnings)
 

@@ -76,10 +76,10 @@ def plan_calendar(
     Returns (changes, unchanged, released, adopted, keys to forget, hold reason).
     """
     owned: dict[str, OwnedBlock] = {}
-    for block in snapshot.owned:
-        if block.cancelled or not _managed(block.start, block.end, window, now):
+    for found in snapshot.owned:
+        if found.cancelled or not _managed(found.start, found.end, window, now):
             continue
-        owned.setdefault(block.key, block)
+        owned.setdefault(found.key, found)
     active = [r for r in records.values() if r.status == "active" and _managed(r.start, r.end, window, now)]
     if len(active) >= 2 and not any(r.key in owned for r in active) and not force:
         reason = (
@@ -153,7 +153,7 @@ def make_plan(
         plan.released.extend(released)
         plan.adopted.extend(adopted)
         plan.forget.extend((ref, key) for key in forget)
-    if failed:
+    if failed or plan.held:
         postponed = [c for c in plan.changes if c.action == "delete"]
         if postponed:
             plan.changes = [c for c in plan.changes if c.action != "delete"]
