@@ -118,7 +118,7 @@ class HealthServer:
     @property
     def address(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host if isinstance(host, str) else host.decode()}:{port}"
 
     def start(self) -> HealthServer:
         self.thread.start()

@@ -56,7 +56,7 @@ class Control:
 @contextmanager
 def handling(control: Control) -> Iterator[Control]:
     """Install the handlers for the duration of the block, then restore the previous ones."""
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     for sig in STOP_SIGNALS:
         previous[sig] = signal.signal(sig, control.on_stop)
     previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, control.on_reload)

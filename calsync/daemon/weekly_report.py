@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calsync.config.models import ReportScheduleConfig, SmtpConfig
-from calsync.connectors.atomic import atomic_write
 from calsync.errors import CalsyncError
 
 if TYPE_CHECKING:
@@ -100,30 +99,25 @@ def send_email(smtp: SmtpConfig, env: Mapping[str, str], recipients: list[str], 
 
 def write_report(household: Household, now: dt.datetime, slot: dt.datetime, env: Mapping[str, str]) -> Path:
     """Build, render, write and (if configured) mail the report for `slot`; returns the file."""
-    from calsync.report import build_report
+    from calsync.report.output import write_report as write_report_file
     from calsync.report.render import render
 
     config = household.config
     daemon = config.file.daemon
     schedule = daemon.report
     assert schedule is not None
-    data, reads = build_report(household, now, None, schedule.weeks)
+    fmt = schedule.file_format
+    path = report_path(schedule, config.base_dir, slot)
+    data, reads = write_report_file(household, now, path, fmt, weeks=schedule.weeks)
     if reads.failed:
         log.warning("weekly report: %d calendars could not be read; the report is incomplete", len(reads.failed))
-    fmt = schedule.file_format
-    text = render(data, fmt)
-    path = report_path(schedule, config.base_dir, slot)
-    try:
-        atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"), mode=0o640)
-    except OSError as exc:
-        raise ReportError(f"cannot write the weekly report to {path}: {exc}") from None
     log.info("weekly report written to %s", path)
     if schedule.email:
         assert daemon.smtp is not None
         iso = slot.date().isocalendar()
         subject = f"calsync weekly report {iso.year}-W{iso.week:02d}"
-        plain = text if fmt in ("table", "markdown") else render(data, "table")
-        html = text if fmt == "html" else None
+        plain = render(data, "markdown" if fmt == "markdown" else "table")
+        html = render(data, "html") if fmt == "html" else None
         send_email(daemon.smtp, env, schedule.email, subject, plain, html)
         log.info("weekly report sent to %d recipients", len(schedule.email))
     return path

@@ -133,3 +133,15 @@ def assert_converged(config: Path) -> dict[str, Any]:
     plan = json.loads(result.stdout)
     assert plan["changes"] == [], plan["changes"][:3]
     return plan
+
+
+def add_calendar(config: Path, partner: str, name: str, lines: list[str]) -> None:
+    """Add a calendar to a partner in calsync.yaml (right under that partner's `calendars:`)."""
+    text = config.read_text()
+    marker = f"  {partner}:\n"
+    head, _, tail = text.partition(marker)
+    body_lines = tail.splitlines(keepends=True)
+    # insert right after "    calendars:" of that partner
+    index = next(i for i, line in enumerate(body_lines) if line.strip() == "calendars:") + 1
+    entry = [f"      {name}:\n"] + [f"        {line}\n" for line in lines]
+    config.write_text(head + marker + "".join(body_lines[:index] + entry + body_lines[index:]))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon.conftest import DaemonProcess, assert_converged, block_uids, run_cli, wait_for
+from tests.daemon.conftest import DaemonProcess, add_calendar, assert_converged, block_uids, run_cli, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -86,22 +86,11 @@ def slow_feed() -> Iterator[str]:
     server.server_close()
 
 
-def _add_calendar(config: Path, partner: str, name: str, lines: list[str]) -> None:
-    text = config.read_text()
-    marker = f"  {partner}:\n"
-    head, _, tail = text.partition(marker)
-    body_lines = tail.splitlines(keepends=True)
-    # insert right after "    calendars:" of that partner
-    index = next(i for i, line in enumerate(body_lines) if line.strip() == "calendars:") + 1
-    entry = [f"      {name}:\n"] + [f"        {line}\n" for line in lines]
-    config.write_text(head + marker + "".join(body_lines[:index] + entry + body_lines[index:]))
-
-
 def test_sigterm_while_a_read_hangs_exits_0_within_seconds(
     household: Path, daemons: list[DaemonProcess], slow_feed: str
 ) -> None:
     """A slow calendar does not hold a stop hostage: nothing was written yet, so the read is abandoned."""
-    _add_calendar(household, "alex", "holidays", ["source: ics", f"url: {slow_feed}", "role: personal"])
+    add_calendar(household, "alex", "holidays", ["source: ics", f"url: {slow_feed}", "role: personal"])
     daemon = DaemonProcess(household, "--interval", "60")
     daemons.append(daemon)
     wait_for(lambda: _SlowFeed.requests, 30, "the daemon to start reading the slow feed")

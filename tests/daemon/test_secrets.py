@@ -19,7 +19,7 @@ from calsync import logs
 from calsync.config import load_config
 from calsync.config.secrets import config_secrets
 from calsync.daemon import weekly_report
-from tests.daemon.conftest import DaemonProcess, run_cli
+from tests.daemon.conftest import DaemonProcess, add_calendar, run_cli
 from tests.daemon.fake_smtp import FakeSmtp
 
 DAV_PASSWORD = "Tr0ub4dor&3-dav-password"
@@ -42,19 +42,17 @@ def _secret_household(config: Path, feed_port: int, smtp_port: int) -> dict[str,
         "client_secret": CLIENT_SECRET, "expiry": "2026-11-26T10:00:00Z",
     }))
     token.chmod(0o600)
-    text = config.read_text().replace(
-        "  alex:\n    emails: [alex@example.org]\n    calendars:\n",
-        "  alex:\n    emails: [alex@example.org]\n    calendars:\n"
-        "      google:\n        source: google\n        token: secrets/alex-google.json\n"
-        "        api_endpoint: http://127.0.0.1:9/calendar/v3/\n        role: personal\n"
-        f"      feed:\n        source: ics\n        url: http://127.0.0.1:{feed_port}/private/{FEED_TOKEN}/basic.ics?token={FEED_TOKEN}\n"
-        "        role: personal\n",
-    ).replace(
-        "  sam:\n    emails: [sam@example.net]\n    calendars:\n",
-        "  sam:\n    emails: [sam@example.net]\n    calendars:\n"
-        "      dav:\n        source: caldav\n        url: http://127.0.0.1:9/dav/sam/home/\n        username: sam\n"
-        "        password_env: SAM_DAV_PASSWORD\n        role: personal\n",
-    )
+    add_calendar(config, "alex", "google", [
+        "source: google", "token: secrets/alex-google.json", "api_endpoint: http://127.0.0.1:9/calendar/v3/", "role: personal",
+    ])
+    add_calendar(config, "alex", "feed", [
+        "source: ics", f"url: http://127.0.0.1:{feed_port}/private/{FEED_TOKEN}/basic.ics?token={FEED_TOKEN}", "role: personal",
+    ])
+    add_calendar(config, "sam", "dav", [
+        "source: caldav", "url: http://127.0.0.1:9/dav/sam/home/", "username: sam", "password_env: SAM_DAV_PASSWORD",
+        "role: personal",
+    ])
+    text = config.read_text()
     text += (
         "daemon:\n  report: {day: mon, time: \"07:00\", path: \"reports/{week}.md\", email: [alex@example.org]}\n"
         f"  smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, username: calsync, "

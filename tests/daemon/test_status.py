@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from calsync.cli import main
+from tests.daemon.conftest import add_calendar
 
 
 def test_before_any_sync(household: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,11 +39,7 @@ def test_token_expiry_and_problems(household: Path, capsys: pytest.CaptureFixtur
     token = secrets / "alex.json"
     token.write_text(json.dumps({"token": "abcd-access", "refresh_token": "efgh-refresh", "expiry": "2026-11-26T10:00:00Z"}))
     token.chmod(0o644)
-    household.write_text(household.read_text().replace(
-        "  alex:\n    emails: [alex@example.org]\n    calendars:\n",
-        "  alex:\n    emails: [alex@example.org]\n    calendars:\n      google:\n        source: google\n"
-        "        token: secrets/alex.json\n",
-    ))
+    add_calendar(household, "alex", "google", ["source: google", "token: secrets/alex.json"])
     assert main(["status", "--config", str(household)], {}) == 0
     out = capsys.readouterr().out
     assert "access token expires 2026-11-26T10:00:00Z" in out

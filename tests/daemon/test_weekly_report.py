@@ -85,7 +85,7 @@ def test_the_daemon_writes_and_mails_the_report_once(household: Path, smtp: Fake
     assert Daemon(config, env, options).run() == ExitStatus.OK
     week = slot.date().isocalendar()
     report = household.parent / "reports" / f"{week.year}-W{week.week:02d}.md"
-    assert report.exists() and "alex" in report.read_text()
+    assert report.exists() and "alex" in report.read_text().lower()
     assert smtp.received.auth == [("calsync", PASSWORD)]
     assert len(smtp.received.messages) == 1
     sender, rcpts, data = smtp.received.messages[0]
