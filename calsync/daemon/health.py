@@ -9,6 +9,7 @@ reads it. With `daemon.health.listen` set, a small HTTP server answers:
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import threading
@@ -22,6 +23,14 @@ from calsync.connectors.atomic import atomic_write
 log = logging.getLogger(__name__)
 
 HEALTHY = ("ok", "degraded")
+
+
+def is_loopback(listen: str) -> bool:
+    host = listen.rpartition(":")[0].strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def status_path(state_path: Path, configured: Path | None = None) -> Path:

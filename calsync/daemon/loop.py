@@ -24,7 +24,7 @@ from calsync.config.models import Config
 from calsync.config.secrets import config_secrets
 from calsync.daemon import weekly_report
 from calsync.daemon.backoff import Backoff
-from calsync.daemon.health import HealthServer, status_path, write_status
+from calsync.daemon.health import HealthServer, is_loopback, status_path, write_status
 from calsync.daemon.lock import StateLock, lock_path
 from calsync.daemon.metrics import Metrics
 from calsync.daemon.signals import Control, StopRequested, handling
@@ -148,6 +148,8 @@ class Daemon:
             except OSError as exc:
                 raise StateError(f"cannot serve health on {self.settings.health.listen}: {exc}") from None
             log.info("health endpoint on http://%s/healthz and /metrics", self._health.address)
+            if not is_loopback(self.settings.health.listen):
+                log.warning("the health endpoint has no authentication; %s is reachable beyond this machine", self._health.address)
         log.info(
             "calsync daemon started (PID %d): %s, every %gs, state %s",
             os.getpid(), self.config.path, self.interval, self.config.state_path,
@@ -161,6 +163,7 @@ class Daemon:
             self._sleep()
 
     def _shutdown(self) -> None:
+        self.control.stop_signal = self.control.stop_signal or "shutdown"  # later signals must not cut this short
         self.state = "stopped"
         self.next_run_at = None
         if self._health is not None:

@@ -98,3 +98,10 @@ def test_a_cycle_updates_metrics_and_the_status_file(household: Path) -> None:
     status = json.loads(Path(f"{household.parent / 'state.db'}.status.json").read_text())
     assert status["state"] == "stopped" and status["last_cycle"]["ok"] is True
     assert (Path(f"{household.parent / 'state.db'}.status.json").stat().st_mode & 0o007) == 0
+
+
+def test_loopback_detection() -> None:
+    from calsync.daemon.health import is_loopback
+
+    assert is_loopback("127.0.0.1:9464") and is_loopback("[::1]:9464") and is_loopback("localhost:1")
+    assert not is_loopback("0.0.0.0:9464") and not is_loopback("192.168.1.2:80")
