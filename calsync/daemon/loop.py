@@ -36,7 +36,7 @@ from calsync.service import Household
 log = logging.getLogger(__name__)
 
 WATCH_EVERY = 2.0  # seconds between checks for edited rule files while waiting
-TICK = 0.25  # longest single sleep, so SIGHUP and file edits are noticed promptly
+TICK = 1.0  # longest single sleep, so SIGHUP is noticed within a second (SIGTERM interrupts at once)
 
 
 def _utc() -> dt.datetime:

@@ -207,3 +207,37 @@ def test_sighup_reloads(household: Path, daemons: list[DaemonProcess]) -> None:
     wait_for(lambda: daemon.status().get("metrics", {}).get("calsync_config_reloads_total"), 30, "a reload")
     assert any("reloaded (SIGHUP)" in r["message"] for r in daemon.log_records())
     assert daemon.stop() == 0
+
+
+def test_health_endpoint_and_metrics_of_a_running_daemon(household: Path, daemons: list[DaemonProcess]) -> None:
+    """A supervisor can probe /healthz and scrape /metrics on loopback."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    household.write_text(household.read_text() + f'daemon:\n  health: {{listen: "127.0.0.1:{port}"}}\n')
+    daemon = DaemonProcess(household, "--interval", "1")
+    daemons.append(daemon)
+    daemon.wait_cycles(2)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+        assert response.status == 200
+        assert json.loads(response.read())["health"] == "ok"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    syncs = next(line for line in metrics.splitlines() if line.startswith("calsync_syncs_total "))
+    assert float(syncs.split()[1]) >= 2
+    assert 'calsync_owned_blocks{calendar="alex/work"}' in metrics
+    assert daemon.stop() == 0
+
+
+def test_log_format_comes_from_the_config_unless_given_on_the_command_line(household: Path) -> None:
+    household.write_text(household.read_text() + "daemon:\n  log: {format: json, level: info}\n")
+    result = run_cli("daemon", "--once", "--config", str(household))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert any(r["message"].startswith("cycle 1:") for r in records)
+    assert all(r["level"] != "debug" for r in records)
+    text = run_cli("daemon", "--once", "--log-level", "warning", "--config", str(household))
+    assert text.returncode == 0 and text.stderr == ""  # nothing to warn about; info suppressed
