@@ -247,6 +247,25 @@ def init(env: Env, config_path: str | None, now_text: str | None, directory: str
     return int(run_init(Path(directory), timezone, list(partners), list(calendars), force, interactive, env.environ, _out))
 
 
+@cli.group()
+def auth() -> None:
+    """Authorize calsync to read and write a calendar account."""
+
+
+@auth.command("google")
+@click.option("--partner", required=True, help="Partner name in calsync.yaml")
+@click.option("--calendar", required=True, help="Calendar name (a source: google calendar of that partner)")
+@click.option("--no-browser", is_flag=True, help="Print the address, then paste back the address the browser was sent to")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port of the local redirect server (0: any free port)")
+@common
+def auth_google(env: Env, config_path: str | None, now_text: str | None, partner: str, calendar: str, no_browser: bool, port: int) -> int:
+    """Run Google's OAuth flow for one calendar and store its token file (mode 0600)."""
+    from calsync.connectors.google.auth import auth_command_main
+
+    config = _load(env, config_path)
+    return auth_command_main(config, partner, calendar, manual=no_browser, port=port, say=_out, ask=lambda text: str(click.prompt(text)))
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="calsync", standalone_mode=False, obj=Env(env))

@@ -127,6 +127,7 @@ class _Builder:
                         title=title,
                         description=f"Protected time kept by calsync (rule: {rule.name}).",
                         visibility=visibility,  # type: ignore[arg-type]
+                        event_type=rule.event_type or "default",
                         slot=piece_slot,
                     )
                 )

@@ -30,6 +30,11 @@ class Presentation(_Strict):
     calendars: list[str] | None = Field(
         None, description="Calendar names to write blocks to (default: every writable calendar of the partner)"
     )
+    event_type: Literal["default", "focusTime", "outOfOffice"] | None = Field(
+        None,
+        description="Google calendars only: write blocks as focusTime/outOfOffice status events where the account "
+        "supports them (a normal busy event elsewhere); default: the calendar's event_type",
+    )
     conflict: ConflictPolicy = Field(
         "flag", description="flag: block and report invading events; skip: leave occupied parts free; block: block silently"
     )
