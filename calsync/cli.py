@@ -196,7 +196,7 @@ def status(env: Env, config_path: str | None, now_text: str | None, as_json: boo
         problems = [str(p) for p in exc.problems]
     data = daemon_status.collect(config, dt.datetime.now(dt.UTC))
     data["config_problems"] = problems
-    data = logs.redact_all(data)
+    data = logs.redact_all(data, keep=frozenset({"summary"}))  # summary: the token line, no secret in it
     _out(json.dumps(data, indent=2, ensure_ascii=False, default=str) if as_json else daemon_status.render(data))
     if check and not daemon_status.healthy(data):
         return ExitStatus.RUNTIME_FAILURE

@@ -27,14 +27,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
-def redact_all(value: Any) -> Any:
-    """Every string inside `value` (dicts, lists) redacted, for status files and status output."""
+def redact_all(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """Every string inside `value` (dicts, lists) redacted, for status files and status output;
+    values under a key in `keep` are calsync's own wording and stay as they are."""
     if isinstance(value, str):
         return REDACTOR.redact(value)
     if isinstance(value, dict):
-        return {k: redact_all(v) for k, v in value.items()}
+        return {k: v if k in keep else redact_all(v, keep) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_all(v) for v in value]
+        return [redact_all(v, keep) for v in value]
     return value
 
 
@@ -57,3 +58,21 @@ def configure(level: str = "warning", *, json_lines: bool = False, stream: TextI
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.WARNING))
     root.propagate = False
+    _configure_libraries(handler)
+
+
+def _configure_libraries(calsync_handler: logging.Handler) -> None:
+    """Warnings from libraries (googleapiclient, urllib3, caldav, ...) go through the same redacting
+    handler; without this Python's last-resort handler would print them unredacted."""
+    top = logging.getLogger()
+    for handler in list(top.handlers):
+        if getattr(handler, "_calsync", False):
+            top.removeHandler(handler)
+    library = logging.StreamHandler(getattr(calsync_handler, "stream", sys.stderr))
+    library.addFilter(REDACTOR)
+    library.setFormatter(calsync_handler.formatter)
+    library.setLevel(logging.WARNING)
+    library._calsync = True  # type: ignore[attr-defined]
+    top.addHandler(library)
+    if top.level == logging.NOTSET or top.level > logging.WARNING:
+        top.setLevel(logging.WARNING)

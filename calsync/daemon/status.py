@@ -34,6 +34,15 @@ def token_info(path: Path) -> dict[str, Any]:
     return info
 
 
+def _describe_token(path: Path, ref: str) -> str | None:
+    """The Google connector's own one-line summary, when it is installed."""
+    try:
+        from calsync.connectors.google.auth import describe_token
+    except ImportError:
+        return None
+    return describe_token(path, ref)
+
+
 def collect(config: Config, now: dt.datetime) -> dict[str, Any]:
     from calsync.state.store import Store
 
@@ -82,6 +91,7 @@ def collect(config: Config, now: dt.datetime) -> dict[str, Any]:
             token = getattr(calendar, "token", None)
             if token:
                 entry["token"] = token_info(config.resolve(token))
+                entry["token"]["summary"] = _describe_token(config.resolve(token), ref)
             data["calendars"].append(entry)
     return data
 
@@ -144,12 +154,17 @@ def render(data: dict[str, Any]) -> str:
         token = entry.get("token")
         if token:
             text = f"  token {token['file']}: "
-            if token.get("expiry"):
-                text += f"access token expires {token['expiry']} (renewed automatically with the refresh token)"
+            if token.get("summary"):
+                text += token["summary"]
+                if token.get("exists") and not token.get("refresh_token") and token.get("problem"):
+                    text += f"; {token['problem']}"
             else:
-                text += "present" if token.get("exists") else "missing"
-            if token.get("problem"):
-                text += f"; {token['problem']}"
+                if token.get("expiry"):
+                    text += f"access token expires {token['expiry']} (renewed automatically with the refresh token)"
+                else:
+                    text += "present" if token.get("exists") else "missing"
+                if token.get("problem"):
+                    text += f"; {token['problem']}"
             lines.append(text)
     run = data.get("last_run")
     if run:
