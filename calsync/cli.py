@@ -218,7 +218,10 @@ def demo(env: Env, config_path: str | None, now_text: str | None, directory: str
 @click.option("--once", is_flag=True, help="Run one cycle (sync, and the weekly report when due), then exit")
 @common
 def daemon(env: Env, config_path: str | None, now_text: str | None, interval: float | None, once: bool) -> int:
-    """Sync repeatedly until stopped. SIGTERM/SIGINT finish the current calendar write and exit 0; SIGHUP reloads."""
+    """Sync repeatedly until stopped. SIGTERM/SIGINT finish the current calendar write and exit 0; SIGHUP reloads.
+
+    Logging follows daemon.log in calsync.yaml (default: text, info) unless --log-level/--log-json are given.
+    """
     from calsync.daemon.run import run_daemon
 
     ctx = click.get_current_context()
