@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 from pathlib import Path
 
 from calsync.config.models import Config
 
-Fingerprint = tuple[tuple[str, int, int], ...]
+Fingerprint = tuple[tuple[str, str], ...]
 
 
-def _stat(path: Path) -> tuple[str, int, int]:
+def _stat(path: Path) -> tuple[str, str]:
+    """The file's content digest: an edit is seen even when size and modification time stay the
+    same (coarse file-system clocks, editors that restore times). Config files are small."""
     try:
-        st = path.stat()
+        return (str(path), hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest())
     except OSError:
-        return (str(path), -1, -1)
-    return (str(path), st.st_mtime_ns, st.st_size)
+        return (str(path), "missing")
 
 
 def fingerprint(config: Config) -> Fingerprint:
-    """Modification time and size of the config file and of every rule file its patterns match now."""
+    """Digests of the config file and of every rule file its patterns match now."""
     paths = [config.path]
     for pattern in config.file.rules:
         full = Path(pattern).expanduser()

@@ -105,3 +105,25 @@ def test_loopback_detection() -> None:
 
     assert is_loopback("127.0.0.1:9464") and is_loopback("[::1]:9464") and is_loopback("localhost:1")
     assert not is_loopback("0.0.0.0:9464") and not is_loopback("192.168.1.2:80")
+
+
+def test_the_watcher_sees_same_size_edits_and_new_rule_files(tmp_path: Path) -> None:
+    """An edit that keeps size and modification time, and a new file matching a rules glob, both count."""
+    import os
+
+    from calsync.daemon.watch import fingerprint
+
+    (tmp_path / "rules").mkdir()
+    rules = tmp_path / "rules" / "a.yaml"
+    rules.write_text('no_work_zones:\n  - {name: z, who: [alex], days: [mon], time: "18:30-20:00"}\n')
+    config = tmp_path / "calsync.yaml"
+    config.write_text("timezone: UTC\nrules: [rules/*.yaml]\npartners:\n  alex:\n    calendars:\n      w: {source: ics, path: w.ics, write: true}\n")
+    loaded = load_config(config, {})
+    before = fingerprint(loaded)
+    stat = rules.stat()
+    rules.write_text(rules.read_text().replace("18:30", "18:00"))
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert fingerprint(loaded) != before
+    edited = fingerprint(loaded)
+    (tmp_path / "rules" / "b.yaml").write_text("rituals: []\n")
+    assert fingerprint(loaded) != edited
