@@ -22,6 +22,7 @@ TAG = "calsync"
 TAG_VALUE = "1"
 KEY_PROP = "calsyncKey"
 RULE_PROP = "calsyncRule"
+OWNER_PROP = "calsyncOwner"
 OWNED_FILTER = f"{TAG}={TAG_VALUE}"
 STATUS_EVENT_TYPES = ("focusTime", "outOfOffice")
 # Event types that never mean "busy working": a place of work, a birthday, being away.
@@ -168,11 +169,26 @@ def to_owned(event: Mapping[str, Any], ref: CalendarRef, tz: ZoneInfo, calendar_
         remote_id=str(event["id"]),
         etag=event.get("etag"),
         cancelled=event.get("status") == "cancelled",
+        owner=private_props(event).get(OWNER_PROP, ""),
         extra={"eventType": event.get("eventType", "default")},
     )
 
 
 # -- what calsync writes ----------------------------------------------------------------------
+DECLINE_MODES = {
+    "all": "declineAllConflictingInvitations",
+    "new": "declineOnlyNewConflictingInvitations",
+    "none": "declineNone",
+}
+
+
+def _tags(block: Block) -> dict[str, str]:
+    tags = {TAG: TAG_VALUE, KEY_PROP: block.key, RULE_PROP: block.rule}
+    if block.owner:
+        tags[OWNER_PROP] = block.owner
+    return tags
+
+
 def block_body(
     block: Block,
     tz: ZoneInfo,
@@ -194,14 +210,20 @@ def block_body(
         "status": "confirmed",
         "reminders": {"useDefault": False, "overrides": []},
         "guestsCanInviteOthers": False,
-        "extendedProperties": {"private": {TAG: TAG_VALUE, KEY_PROP: block.key, RULE_PROP: block.rule}},
+        "extendedProperties": {"private": _tags(block)},
     }
     if event_type in STATUS_EVENT_TYPES:
         body["eventType"] = event_type
-        mode = "declineOnlyNewConflictingInvitations" if auto_decline else "declineNone"
+        # the rule's choice wins; the calendar's auto_decline is the default for rules that say nothing
+        rule_mode = getattr(block, "auto_decline", "none") or "none"
+        if rule_mode != "none":
+            mode = DECLINE_MODES[rule_mode]
+        else:
+            mode = "declineOnlyNewConflictingInvitations" if auto_decline else "declineNone"
         props: dict[str, Any] = {"autoDeclineMode": mode}
-        if decline_message and auto_decline:
-            props["declineMessage"] = decline_message
+        message = decline_message or getattr(block, "decline_message", "")
+        if message and mode != "declineNone":
+            props["declineMessage"] = message
         if event_type == "focusTime":
             props["chatStatus"] = "doNotDisturb"
             body["focusTimeProperties"] = props
@@ -218,7 +240,7 @@ def trim(event: Mapping[str, Any], emails: Sequence[str]) -> dict[str, Any]:
     )
     out = {k: event[k] for k in keep if k in event}
     props = private_props(event)
-    mine = {k: v for k, v in props.items() if k in (TAG, KEY_PROP, RULE_PROP)}
+    mine = {k: v for k, v in props.items() if k in (TAG, KEY_PROP, RULE_PROP, OWNER_PROP)}
     if mine:
         out["extendedProperties"] = {"private": mine}
     wanted = {e.lower() for e in emails}
