@@ -14,6 +14,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from typing import Any
 from calsync.errors import StateError
 
 log = logging.getLogger(__name__)
+
+
+ATTEMPTS = 20  # about a second of retries while the lock is held without a record
 
 
 def lock_path(state_path: Path) -> Path:
@@ -59,6 +63,18 @@ def _read_record(fd: int) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
 class StateLock:
     """Exclusive, non-blocking; use as a context manager or acquire()/release()."""
 
@@ -71,15 +87,21 @@ class StateLock:
     def acquire(self) -> StateLock:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_record(fd)
-            os.close(fd)
-            raise LockHeld(self.path, holder) from None
-        except OSError as exc:
-            os.close(fd)
-            raise StateError(f"cannot lock {self.path}: {exc}") from None
+        for attempt in range(ATTEMPTS):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _read_record(fd)
+                if (holder and _alive(holder.get("pid"))) or attempt == ATTEMPTS - 1:
+                    os.close(fd)
+                    raise LockHeld(self.path, holder) from None
+                # No live holder on record: `calsync status` peeking for a moment, or a writer
+                # that is just starting; try again shortly.
+                time.sleep(0.05)
+            except OSError as exc:
+                os.close(fd)
+                raise StateError(f"cannot lock {self.path}: {exc}") from None
         previous = _read_record(fd)
         if previous and previous.get("pid"):
             # Whoever wrote this record no longer holds the lock: it crashed or was killed.

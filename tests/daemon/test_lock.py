@@ -55,3 +55,22 @@ def test_the_lock_file_is_private(tmp_path: Path) -> None:
     path = lock_path(tmp_path / "sub" / "state.db")
     with StateLock(path, "sync"):
         assert (path.stat().st_mode & 0o077) == 0
+
+
+def test_a_short_peek_by_status_does_not_refuse_a_starting_writer(tmp_path: Path) -> None:
+    """`calsync status` holds a shared lock for an instant; a daemon starting right then waits for it
+    instead of refusing (it would otherwise fail to start because someone looked at it)."""
+    import fcntl
+    import threading
+
+    path = lock_path(tmp_path / "state.db")
+    path.write_text(json.dumps({"pid": 999999999, "role": "daemon", "since": "earlier"}))  # stale, from a crash
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    timer = threading.Timer(0.2, lambda: os.close(fd))
+    timer.start()
+    try:
+        with StateLock(path, "daemon") as lock:
+            assert lock.recovered and lock.recovered["pid"] == 999999999
+    finally:
+        timer.join()
