@@ -25,6 +25,17 @@ from calsync.recurrence.prefilter import prefilter
 log = logging.getLogger(__name__)
 
 
+# The latest read of each calendar in this process (a daemon's cycles, or plan then report), so an
+# unchanged calendar costs neither a parse nor decoding the state's copy. One entry per calendar;
+# the key covers everything the result depends on.
+_RECENT: dict[tuple[str, str], tuple[str, Expanded]] = {}
+
+
+def forget_recent() -> None:
+    """Drop this process's remembered reads (tests use it to exercise the state's cache)."""
+    _RECENT.clear()
+
+
 class IcsSource:
     def __init__(self, config: IcsCalendar, ctx: SourceContext) -> None:
         self.config = config
@@ -92,6 +103,10 @@ class IcsSource:
     def _recall(self, key: str) -> Expanded | None:
         if self._memo is not None and self._memo[0] == key:
             return self._memo[1]
+        recent = _RECENT.get((str(self.ref), self.label))
+        if recent is not None and recent[0] == key:
+            self._memo = recent
+            return recent[1]
         try:
             found = ics_cache.load(self.ctx.cache, key, self.ctx.tz, self.ref)
         except Exception:  # a cache is an optimisation: failing to read it means parsing again
@@ -99,10 +114,12 @@ class IcsSource:
             return None
         if found is not None:
             self._memo = (key, found)
+            _RECENT[(str(self.ref), self.label)] = self._memo
         return found
 
     def _remember(self, key: str, expanded: Expanded) -> None:
         self._memo = (key, expanded)
+        _RECENT[(str(self.ref), self.label)] = self._memo
         try:
             ics_cache.save(self.ctx.cache, key, expanded, self.ctx.tz, self.ref)
         except Exception:  # e.g. a locked or read-only state database: the read itself succeeded

@@ -94,10 +94,17 @@ class _Builder:
         self.inputs = inputs
         self.result = Evaluation()
         self.cfg = inputs.config
+        self._invaders: dict[tuple[str, bool], list[Occurrence]] = {}
 
     def invaders(self, partner: str, kind: str) -> list[Occurrence]:
-        roles = {"work"} if kind == "no_work" else None
-        return busy_occurrences(self.inputs.occurrences, partner, roles, self.inputs.role)
+        """The partner's busy occurrences that can invade a rule of this kind (computed once per
+        evaluation: every rule asks for them, and there are thousands)."""
+        work_only = kind == "no_work"
+        key = (partner, work_only)
+        if key not in self._invaders:
+            roles = {"work"} if work_only else None
+            self._invaders[key] = busy_occurrences(self.inputs.occurrences, partner, roles, self.inputs.role)
+        return self._invaders[key]
 
     def protect(self, rule: NoWorkZone | Ritual, partner: str, kind: str, slot: str, interval: Interval, invaders: list[Occurrence]) -> None:
         start, end = interval

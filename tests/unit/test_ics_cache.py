@@ -14,7 +14,7 @@ from benchmarks.generate import Params, calendar_text
 from calsync.config.models import IcsCalendar
 from calsync.connectors import ics_cache
 from calsync.connectors.base import SourceContext
-from calsync.connectors.ics import IcsSource
+from calsync.connectors.ics import IcsSource, forget_recent
 from calsync.model import CalendarRef
 from calsync.model.window import horizon
 from calsync.recurrence.expand import Expanded
@@ -23,6 +23,11 @@ from tests.conftest import BERLIN
 
 REF = CalendarRef("alex", "work")
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN)
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_reads() -> None:
+    forget_recent()
 
 
 @pytest.fixture
@@ -86,8 +91,11 @@ def test_cached_read_is_identical_to_a_fresh_one(tmp_path: Path, store: Store, m
     assert _exact(first) == _exact(fresh)
     assert fresh.occurrences and fresh.owned
     _no_parsing(monkeypatch)
-    second = _source(path, store).read(window)  # a new source: nothing in memory, only the state
-    assert _exact(second) == _exact(fresh)
+    in_process = _source(path, store).read(window)  # a new source in the same process (a daemon cycle)
+    forget_recent()
+    from_state = _source(path, store).read(window)  # as a new process: only the state remembers
+    assert _exact(in_process) == _exact(fresh)
+    assert _exact(from_state) == _exact(fresh)
 
 
 def test_fold_and_gap_times_survive_the_cache(tmp_path: Path, store: Store) -> None:
@@ -180,6 +188,7 @@ def test_unreadable_cache_entry_is_ignored(tmp_path: Path, store: Store) -> None
     window = horizon(NOW, BERLIN, 28)
     fresh = _source(path, store).read(window)
     store.cache(REF).put(ics_cache.NAME, _key(path, window).encode() + b"\n{not json")
+    forget_recent()
     again = _source(path, store).read(window)
     assert _exact(again) == _exact(fresh)
 
