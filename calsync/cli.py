@@ -46,6 +46,11 @@ def handle_error(exc: CalsyncError) -> ExitStatus:
     return exc.exit_status
 
 
+def _colour(env: Env) -> bool:
+    """ANSI colours only on a terminal, and never with NO_COLOR set."""
+    return "NO_COLOR" not in env.environ and sys.stdout.isatty()
+
+
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
     """--config, --now and logging options on every command; errors become exit codes."""
 
@@ -157,9 +162,11 @@ def report(env: Env, config_path: str | None, now_text: str | None, from_text: s
     start = parse_date(from_text)
     with Household.open(config, env.environ) as household:
         data, reads = build_report(household, now, start, weeks)
-    text = render(data, fmt)
+    text = render(data, fmt, color=not output and _colour(env))
     if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        from calsync.report.output import save
+
+        save(text, Path(output))
     else:
         _out(text)
     return ExitStatus.RUNTIME_FAILURE if reads.failed else ExitStatus.OK
@@ -205,7 +212,7 @@ def demo(env: Env, config_path: str | None, now_text: str | None, directory: str
     """Run the main job on bundled sample calendars: plan, sync into a local folder, report."""
     from calsync.samples.demo import run_demo
 
-    return int(run_demo(Path(directory) if directory else None, now_text, _out, _err, env.environ))
+    return int(run_demo(Path(directory) if directory else None, now_text, _out, _err, env.environ, color=_colour(env)))
 
 
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:

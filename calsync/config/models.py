@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from calsync.rules.schema import RuleSet
+from calsync.rules.timespec import TimeRange, parse_days, parse_range
 
 Role = Literal["work", "personal", "shared", "travel"]
 
@@ -75,9 +76,39 @@ class GoogleCalendar(_CalendarBase):
 CalendarConfig = Annotated[IcsCalendar | CaldavCalendar | GoogleCalendar, Field(discriminator="source")]
 
 
+class WorkingHours(_Strict):
+    """When a partner normally works; work outside it counts as off-hours work in the report."""
+
+    days: list[str] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    time: str = Field("09:00-18:00", description='Wall-clock range "HH:MM-HH:MM" in the household time zone')
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _v_days(cls, value: object) -> list[str]:
+        parse_days(value)
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _v_time(cls, value: object) -> str:
+        parse_range(value)
+        return str(value)
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return parse_days(self.days)
+
+    @property
+    def range(self) -> TimeRange:
+        return parse_range(self.time)
+
+
 class PartnerConfig(_Strict):
     emails: list[str] = Field(default_factory=list)
     calendars: dict[str, CalendarConfig] = Field(..., min_length=1)
+    working_hours: WorkingHours | None = Field(
+        None, description="Normal working hours (default for the report: mon-fri 09:00-18:00)"
+    )
 
 
 class SafetyConfig(_Strict):

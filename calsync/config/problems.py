@@ -56,8 +56,15 @@ def problems_from_validation(exc: ValidationError, loaded: LoadedYaml, prefix: L
     for error in exc.errors():
         loc = (*prefix, *error["loc"])
         real, key = _real_loc(loaded.data, loc)
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+            node = loaded.data
+            for part in real:
+                node = node[part]
+            if isinstance(node, dict) and tag in node:
+                real = (*real, tag)
         line = loaded.line_of(real)
-        message = _describe(error, key, real)
+        message = _describe(dict(error), key, real)
         if (line, message) in seen:
             continue
         seen.add((line, message))

@@ -18,7 +18,7 @@ from calsync.connectors.ics_text import SplitCalendar, empty_calendar, split_cal
 from calsync.connectors.redact import redact_url
 from calsync.errors import ParseError, SourceError
 from calsync.model import Change, Window
-from calsync.model.identity import TAG_PROPERTY
+from calsync.model.identity import TAG_PROPERTY, block_uid
 from calsync.recurrence.expand import Expanded, expand_calendar, is_owned_component, parse_calendar
 from calsync.recurrence.prefilter import prefilter
 
@@ -97,7 +97,7 @@ class IcsSource:
         try:
             cal = parse_calendar(data, self.label)
         except ParseError as exc:
-            raise ParseError(str(self.ref), exc.message if exc.calendar == self.label else str(exc)) from None
+            raise ParseError(str(self.ref), str(exc)) from None  # "<file>: <what is wrong>"
         return expand_calendar(cal, window, self.ctx.tz, self.ref, emails=self.ctx.emails, label=self.label)
 
     def _recall(self, key: str) -> Expanded | None:
@@ -129,7 +129,7 @@ class IcsSource:
     def _split(self) -> SplitCalendar:
         assert self.path is not None
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_bytes().decode("utf-8")  # bytes: keep the file's own line endings
         except FileNotFoundError:
             text = empty_calendar(PRODID)
         except (OSError, UnicodeDecodeError) as exc:
@@ -175,8 +175,6 @@ class IcsSource:
             atomic_write(self.path, text.encode("utf-8"))
         except OSError as exc:
             return [Outcome(c, False, error=f"cannot write {self.path}: {exc}") for c in changes]
-        from calsync.model.identity import block_uid
-
         return [Outcome(c, True, remote_id=block_uid(c.key)) for c in changes]
 
     def close(self) -> None:

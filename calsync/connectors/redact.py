@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -12,6 +12,16 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)(https?://)[^/@\s:]+:[^/@\s]+@"),
 ]
 _URL = re.compile(r"(?i)\b(?:https?|webcal)://[^\s'\"<>]+")
+
+
+def _redact_segment(segment: str) -> str:
+    """A path segment that looks like a token (long, letters and digits) is hidden; its extension stays."""
+    stem, dot, ext = segment.rpartition(".")
+    if not dot or len(ext) > 5:
+        stem, dot, ext = segment, "", ""
+    if len(stem) >= 16 and re.search(r"\d", stem) and re.search(r"[A-Za-z]", stem):
+        return "***" + dot + ext
+    return segment
 
 
 def redact_url(url: str) -> str:
@@ -23,10 +33,8 @@ def redact_url(url: str) -> str:
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
-    segments = []
-    for seg in parts.path.split("/"):
-        segments.append("***" if len(seg) >= 16 and re.search(r"\d", seg) and re.search(r"[A-Za-z]", seg) and "." not in seg else seg)
+    query = "&".join(f"{quote(k)}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    segments = [_redact_segment(seg) for seg in parts.path.split("/")]
     return urlunsplit((parts.scheme, host, "/".join(segments), query, ""))
 
 

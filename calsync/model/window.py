@@ -53,9 +53,10 @@ def wall_time(day: dt.date, minutes: int, tz: ZoneInfo) -> dt.datetime:
     naive = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
     aware = naive.replace(tzinfo=tz, fold=0)
     # A non-existent wall time does not round-trip through UTC: move it past the gap.
+    # With fold=0 a gap time takes the offset from before the change, which lands after the gap.
     roundtrip = aware.astimezone(UTC).astimezone(tz)
     if roundtrip.replace(tzinfo=None) != naive:
-        return aware.replace(fold=1).astimezone(UTC).astimezone(tz)
+        return roundtrip
     return aware
 
 

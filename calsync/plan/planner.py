@@ -1,7 +1,8 @@
 """Desired blocks vs. owned blocks → create / update / delete.
 
 The plan is a value: `plan` prints it, `sync` applies it. Safety rules live here:
-- only calendars that were read completely get changes (a failed read means no deletes, no writes);
+- only calendars that were read completely get changes, and while any calendar could not be read
+  no block is deleted anywhere (rules look at both partners' calendars together);
 - only calsync's own blocks (tag + deterministic UID) are ever updated or deleted;
 - a block the user deleted is released, not re-created;
 - a calendar where every block calsync wrote has vanished at once is held back (like vdirsyncer's
@@ -46,6 +47,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     safety_stop: str = ""
+    postponed: list[Change] = field(default_factory=list)  # deletions held back because a read failed
 
     def counts(self) -> dict[str, int]:
         out = {"create": 0, "update": 0, "delete": 0}
@@ -74,10 +76,10 @@ def plan_calendar(
     Returns (changes, unchanged, released, adopted, keys to forget, hold reason).
     """
     owned: dict[str, OwnedBlock] = {}
-    for block in snapshot.owned:
-        if block.cancelled or not _managed(block.start, block.end, window, now):
+    for found in snapshot.owned:
+        if found.cancelled or not _managed(found.start, found.end, window, now):
             continue
-        owned.setdefault(block.key, block)
+        owned.setdefault(found.key, found)
     active = [r for r in records.values() if r.status == "active" and _managed(r.start, r.end, window, now)]
     if len(active) >= 2 and not any(r.key in owned for r in active) and not force:
         reason = (
@@ -151,6 +153,11 @@ def make_plan(
         plan.released.extend(released)
         plan.adopted.extend(adopted)
         plan.forget.extend((ref, key) for key in forget)
+    if failed or plan.held:
+        postponed = [c for c in plan.changes if c.action == "delete"]
+        if postponed:
+            plan.changes = [c for c in plan.changes if c.action != "delete"]
+            plan.postponed = postponed
     plan.changes.sort(key=lambda c: (c.ref, c.start, c.rule))
     deletes = plan.counts()["delete"]
     if deletes > max_deletes and not force:

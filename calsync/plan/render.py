@@ -53,6 +53,7 @@ def plan_json(plan: Plan, tz: ZoneInfo) -> dict[str, Any]:
         "missed": [{"rule": m.rule, "partners": list(m.partners), "week": m.week, "reason": m.reason} for m in plan.missed],
         "failed": [{"partner": r.partner, "calendar": r.calendar, "error": e} for r, e in plan.failed.items()],
         "held": [{"partner": r.partner, "calendar": r.calendar, "reason": e} for r, e in plan.held.items()],
+        "postponed": [change_json(c, tz) for c in plan.postponed],
         "safety_stop": plan.safety_stop or None,
         "warnings": plan.warnings,
     }
@@ -94,6 +95,8 @@ def plan_text(plan: Plan, tz: ZoneInfo, window_text: str, *, limit: int = 60) ->
             lines.append(f"  {m.rule} ({', '.join(m.partners)}) {m.week}: {m.reason}")
     for ref, error in plan.failed.items():
         lines.append(f"\nNot read: {ref}: {error} (no changes there this run)")
+    if plan.postponed:
+        lines.append(f"\nPostponed: {len(plan.postponed)} deletions wait until every calendar can be read again")
     for ref, reason in plan.held.items():
         lines.append(f"\nHeld back: {ref}: {reason}")
     if plan.safety_stop:

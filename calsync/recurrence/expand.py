@@ -46,7 +46,7 @@ def parse_calendar(data: bytes | str, label: str) -> icalendar.Calendar:
     try:
         cals = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # icalendar raises ValueError and friends with the broken line
-        raise ParseError(label, f"cannot parse VCALENDAR: {exc}") from None
+        raise ParseError(label, f"cannot parse {_broken_component(data) or 'VCALENDAR'}: {exc}") from None
     if not cals:
         raise ParseError(label, "no VCALENDAR component found")
     if len(cals) == 1:
@@ -58,6 +58,34 @@ def parse_calendar(data: bytes | str, label: str) -> icalendar.Calendar:
     return merged
 
 
+def _broken_component(data: bytes) -> str:
+    """Name the first component that does not parse on its own (kind, UID or TZID, line)."""
+    from calsync.connectors.ics_text import split_calendar
+
+    try:
+        text = data.decode("utf-8", errors="replace")
+        split = split_calendar(text, "")
+    except Exception:
+        return ""
+    offset = 0
+    for chunk in split.components:
+        position = text.find(chunk.text, offset)
+        offset = max(offset, position)
+        if not chunk.name:
+            continue
+        try:
+            icalendar.Component.from_ical(chunk.text)
+        except Exception:
+            line = text.count("\n", 0, position) + 1 if position >= 0 else 0
+            ident = ""
+            for raw in chunk.text.splitlines():
+                if raw.upper().startswith(("UID:", "TZID:")):
+                    ident = " " + raw.strip()
+                    break
+            return f"{chunk.name}{ident} (line {line})"
+    return ""
+
+
 def is_owned_component(component: icalendar.cal.Component) -> bool:
     """calsync's own event: carries the tag *and* the deterministic UID for that tag."""
     key = component.get(TAG_PROPERTY)
@@ -67,7 +95,7 @@ def is_owned_component(component: icalendar.cal.Component) -> bool:
 def describe(component: icalendar.cal.Component) -> str:
     uid = component.get("UID")
     summary = component.get("SUMMARY")
-    parts = [component.name]
+    parts = [str(component.name)]
     if uid:
         parts.append(f"UID {uid}")
     if summary:
@@ -206,8 +234,8 @@ def expand_calendar(
             try:
                 block = owned_block(comp, ref, tz)
             except Exception as exc:
-                result.warnings.append(f"{label}: skipped calsync block {describe(comp)}: {exc}")
-                continue
+                # Skipping one of calsync's own blocks would look like the user deleting it.
+                raise ParseError(label, f"calsync's own block {describe(comp)} cannot be read: {exc}") from None
             if _in_window(window, block.start, block.end):
                 result.owned.append(block)
         else:

@@ -1,5 +1,7 @@
 """The weekly load-balance report."""
 
-from calsync.report.weekly import build_report
+from calsync.report.render import render
+from calsync.report.seams import ReportSeams, default_seams
+from calsync.report.weekly import ReportInputs, build_report, compute_report
 
-__all__ = ["build_report"]
+__all__ = ["ReportInputs", "ReportSeams", "build_report", "compute_report", "default_seams", "render"]

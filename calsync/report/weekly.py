@@ -1,125 +1,198 @@
-"""Build the weekly load-balance report: a plain dict in the contract's JSON shape."""
+"""Build the weekly load-balance report: a plain dict in the contract's JSON shape (plus more keys).
+
+`build_report(household, now, ...)` reads the calendars and evaluates the rules; `compute_report`
+is the pure part (occurrences and rule outcomes in, report out) that tests and other callers (the
+daemon) can run on anything they already hold.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from calsync.config.models import ConfigFile
 from calsync.model import Occurrence, Window
-from calsync.model.window import local_midnight, wall_time
-from calsync.report.metrics import (
-    busy_work_intervals,
-    hours_in,
-    overlap_hours,
-    round_hours,
-    travel_days,
-    weekend_intervals,
-)
+from calsync.model.window import local_midnight, total_hours
+from calsync.report.flags import week_flags
+from calsync.report.metrics import round_hours, week_bounds
+from calsync.report.partner_week import PartnerData, PartnerWeek, measure_week, partner_data
+from calsync.report.seams import ReportSeams, default_seams
+from calsync.report.text import week_label
+from calsync.rules.outcome import Missed, Protected
+from calsync.rules.schema import RuleSet
 
 if TYPE_CHECKING:
     from calsync.service import Household, Reads
-    from calsync.rules.outcome import Evaluation
+
+TREND_WEEKS = 4  # the week itself and the three before it
+TREND_STEADY = 0.1  # within 10% of the previous weeks' average is steady
 
 
-def report_window(now: dt.datetime, tz: dt.tzinfo, from_date: dt.date | None, weeks: int) -> Window:
+def first_monday(now: dt.datetime, tz: ZoneInfo, from_date: dt.date | None) -> dt.date:
     first = from_date or now.astimezone(tz).date()
-    monday = first - dt.timedelta(days=first.weekday())
-    return Window(local_midnight(monday, tz), local_midnight(monday + dt.timedelta(days=7 * weeks), tz))  # type: ignore[arg-type]
+    return first - dt.timedelta(days=first.weekday())
 
 
-def _zone_intervals(household: Household, partner: str, start: dt.date, end: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-    tz = household.config.tz
-    out = []
-    day = start
-    while day < end:
-        for zone in household.config.rules.no_work_zones:
-            if partner in zone.who and day.weekday() in zone.weekdays:
-                out.append((wall_time(day, zone.range.start, tz), wall_time(day, zone.range.end, tz)))
-        day += dt.timedelta(days=1)
-    return out
+def report_window(now: dt.datetime, tz: ZoneInfo, from_date: dt.date | None, weeks: int) -> Window:
+    """The weeks shown: Monday 00:00 of the week containing `from_date` (or now), `weeks` weeks long."""
+    monday = first_monday(now, tz, from_date)
+    return Window(local_midnight(monday, tz), local_midnight(monday + dt.timedelta(days=7 * weeks), tz))
 
 
-def build_report(household: Household, now: dt.datetime, from_date: dt.date | None = None, weeks: int = 4) -> tuple[dict[str, Any], Reads]:
-    tz = household.config.tz
-    window = report_window(now, tz, from_date, weeks)
-    reads = household.read(window)
-    evaluation = household.evaluate(reads, now)
-    return report_from(household, now, window, reads.occurrences, evaluation, reads), reads
+def read_window(now: dt.datetime, tz: ZoneInfo, from_date: dt.date | None, weeks: int) -> Window:
+    """The report window plus the weeks before it that the trend looks back on."""
+    monday = first_monday(now, tz, from_date) - dt.timedelta(days=7 * (TREND_WEEKS - 1))
+    return Window(local_midnight(monday, tz), local_midnight(monday + dt.timedelta(days=7 * (weeks + TREND_WEEKS - 1)), tz))
 
 
-def report_from(
+@dataclass
+class ReportInputs:
+    """Everything the report is a function of."""
+
+    config: ConfigFile
+    rules: RuleSet
+    now: dt.datetime
+    first_monday: dt.date
+    weeks: int
+    occurrences: Sequence[Occurrence]
+    protected: Sequence[Protected] = ()
+    missed: Sequence[Missed] = ()
+    released: set[tuple[str, str, dt.datetime]] = field(default_factory=set)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    seams: ReportSeams | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.timezone)
+
+
+def build_report(
     household: Household,
     now: dt.datetime,
-    window: Window,
-    occurrences: list[Occurrence],
-    evaluation: Evaluation,
-    reads: Reads | None = None,
-) -> dict[str, Any]:
+    from_date: dt.date | None = None,
+    weeks: int = 4,
+    *,
+    seams: ReportSeams | None = None,
+) -> tuple[dict[str, Any], Reads]:
+    """Read every calendar, evaluate the rules and report `weeks` weeks from the week of `from_date` (or now)."""
     cfg = household.config
     tz = cfg.tz
-    partners = cfg.file.partners
-    load = cfg.rules.load
-
-    def role(o: Occurrence) -> str:
-        return partners[o.ref.partner].calendars[o.ref.calendar].role if o.ref.calendar in partners[o.ref.partner].calendars else ""
-
+    reads = household.read(read_window(now, tz, from_date, weeks))
+    evaluation = household.evaluate(reads, now)
     released = {(r.ref.partner, r.rule, r.start) for r in household.store.all_blocks() if r.released}
-    ritual_names = {r.name for r in cfg.rules.rituals}
-    weeks_out = []
-    monday = window.start.astimezone(tz).date()
-    while local_midnight(monday, tz) < window.end:
-        w_start, w_end = local_midnight(monday, tz), local_midnight(monday + dt.timedelta(days=7), tz)
-        iso = monday.isocalendar()
-        entry: dict[str, Any] = {
-            "week": f"{iso.year}-W{iso.week:02d}",
-            "start": monday.isoformat(),
-            "status": "past" if w_end <= now else ("current" if w_start <= now else "upcoming"),
-            "collision": False,
-            "partners": {},
+    failed = [{"partner": r.partner, "calendar": r.calendar, "error": e} for r, e in reads.failed.items()]
+    inputs = ReportInputs(
+        config=cfg.file,
+        rules=cfg.rules,
+        now=now,
+        first_monday=first_monday(now, tz, from_date),
+        weeks=weeks,
+        occurrences=reads.occurrences,
+        protected=evaluation.protected,
+        missed=evaluation.missed,
+        released=released,
+        failed=failed,
+        seams=seams,
+    )
+    return compute_report(inputs), reads
+
+
+def _status(monday: dt.date, tz: ZoneInfo, now: dt.datetime) -> str:
+    start, end = week_bounds(monday, tz)
+    if end <= now:
+        return "past"
+    return "current" if start <= now else "upcoming"
+
+
+def _trend(history: list[float]) -> dict[str, Any]:
+    *before, this = history
+    average = sum(before) / len(before) if before else this
+    if abs(this - average) <= max(TREND_STEADY * average, 1.0):
+        direction = "steady"
+    else:
+        direction = "up" if this > average else "down"
+    return {"work_hours": [round_hours(h) for h in history], "direction": direction}
+
+
+def _partner_json(pw: PartnerWeek, reasons: list[str], tz: ZoneInfo, trend: list[float]) -> dict[str, Any]:
+    longest = None
+    if pw.longest is not None:
+        longest = {
+            "date": pw.longest.date.isoformat(),
+            "hours": round_hours(pw.longest.hours),
+            "first": pw.longest.first.astimezone(tz).strftime("%H:%M"),
+            "last": pw.longest.last.astimezone(tz).strftime("%H:%M"),
         }
-        for partner in partners:
-            work = busy_work_intervals(occurrences, partner, lambda o: role(o) == "work")
-            work_hours = hours_in(work, w_start, w_end)
-            weekend = overlap_hours([i for i in work if i[0] < w_end and i[1] > w_start], weekend_intervals(monday, tz))
-            zones = _zone_intervals(household, partner, monday, monday + dt.timedelta(days=7))
-            invaded = overlap_hours([(max(s, w_start), min(e, w_end)) for s, e in work if s < w_end and e > w_start], zones)
-            days = [monday + dt.timedelta(days=i) for i in range(7)]
-            travel = travel_days(occurrences, partner, lambda o: role(o) == "travel", days, tz)
-            placed_slots = {
-                (p.rule, p.slot.split("#")[0], p.start)
-                for p in evaluation.protected
-                if p.partner == partner and p.kind == "ritual" and w_start <= p.start < w_end
+    return {
+        # the contract's keys
+        "work_hours": round_hours(pw.work_hours),
+        "overloaded": bool(reasons),
+        "reasons": reasons,
+        "weekend_work_hours": round_hours(pw.weekend_work_hours),
+        "protected_hours_invaded": round_hours(pw.protected_hours_invaded),
+        "travel_days": pw.travel_days,
+        "rituals_placed": pw.rituals_placed,
+        "rituals_missed": pw.rituals_missed,
+        # more
+        "rituals_kept": pw.rituals_kept,
+        "meetings": pw.meetings,
+        "evening_work_hours": round_hours(pw.evening_work_hours),
+        "off_hours_work_hours": round_hours(pw.off_hours_work_hours),
+        "home_hours": round_hours(pw.home_hours),
+        "travel_dates": [d.isoformat() for d in pw.travel_dates],
+        "longest_day": longest,
+        "trend": _trend(trend),
+    }
+
+
+def compute_report(inputs: ReportInputs) -> dict[str, Any]:
+    cfg, rules, tz, now = inputs.config, inputs.rules, inputs.tz, inputs.now
+    seams = inputs.seams or default_seams(cfg, rules)
+    data: dict[str, PartnerData] = {
+        p: partner_data(cfg, inputs.occurrences, p, seams.travel(inputs.occurrences, p)) for p in cfg.partners
+    }
+    history_start = inputs.first_monday - dt.timedelta(days=7 * (TREND_WEEKS - 1))
+    hours_by_week: dict[tuple[str, dt.date], float] = {}
+    weeks_out = []
+    for index in range(TREND_WEEKS - 1 + inputs.weeks):
+        monday = history_start + dt.timedelta(days=7 * index)
+        load = seams.thresholds(monday)
+        measured = {
+            p: measure_week(d, rules, load, monday, tz, now, inputs.protected, inputs.missed, inputs.released)
+            for p, d in data.items()
+        }
+        for p, pw in measured.items():
+            hours_by_week[(p, monday)] = pw.work_hours
+        if monday < inputs.first_monday:
+            continue
+        status = _status(monday, tz, now)
+        flags = week_flags(measured, load, rules, tz, past=status == "past")
+        start, end = week_bounds(monday, tz)
+        partners_json = {}
+        for p, pw in measured.items():
+            trend = [hours_by_week[(p, monday - dt.timedelta(days=7 * k))] for k in range(TREND_WEEKS - 1, -1, -1)]
+            partners_json[p] = _partner_json(pw, flags.reasons[p], tz, trend)
+        weeks_out.append(
+            {
+                "week": week_label(monday),
+                "start": monday.isoformat(),
+                "status": status,
+                "hours_in_week": round_hours(total_hours([(start, end)])),
+                "collision": flags.collision,
+                "imbalance": flags.imbalance,
+                "thresholds": load.model_dump(exclude_none=True),
+                "partners": partners_json,
+                "suggestions": [s.as_json() for s in flags.suggestions],
             }
-            placed = {(rule, slot) for rule, slot, start in placed_slots if (partner, rule, start) not in released}
-            released_count = len({(rule, start) for (p, rule, start) in released if p == partner and rule in ritual_names and w_start <= start < w_end})
-            missed = sum(
-                1 for m in evaluation.missed if partner in m.partners and m.week == entry["week"]
-            ) + released_count
-            reasons = []
-            if load.weekly_work_hours is not None and work_hours > load.weekly_work_hours:
-                reasons.append("weekly_work_hours")
-            if load.weekend_work_hours is not None and weekend > load.weekend_work_hours:
-                reasons.append("weekend_work_hours")
-            if load.protected_hours_invaded is not None and invaded > load.protected_hours_invaded:
-                reasons.append("protected_hours_invaded")
-            if load.travel_days is not None and travel > load.travel_days:
-                reasons.append("travel_days")
-            if load.rituals_missed is not None and missed > load.rituals_missed:
-                reasons.append("rituals_missed")
-            entry["partners"][partner] = {
-                "work_hours": round_hours(work_hours),
-                "overloaded": bool(reasons),
-                "reasons": reasons,
-                "weekend_work_hours": round_hours(weekend),
-                "protected_hours_invaded": round_hours(invaded),
-                "travel_days": travel,
-                "rituals_placed": len(placed),
-                "rituals_missed": missed,
-            }
-        entry["collision"] = bool(partners) and all(p["overloaded"] for p in entry["partners"].values())
-        weeks_out.append(entry)
-        monday += dt.timedelta(days=7)
-    report: dict[str, Any] = {"timezone": cfg.file.timezone, "weeks": weeks_out}
-    if reads is not None and reads.failed:
-        report["failed"] = [{"partner": r.partner, "calendar": r.calendar, "error": e} for r, e in reads.failed.items()]
+        )
+    report: dict[str, Any] = {
+        "timezone": cfg.timezone,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "weeks": weeks_out,
+    }
+    if inputs.failed:
+        report["failed"] = inputs.failed
     return report

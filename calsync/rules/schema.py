@@ -182,6 +182,17 @@ class LoadThresholds(_Strict):
     protected_hours_invaded: float | None = Field(None, ge=0)
     travel_days: int | None = Field(None, ge=0, le=7)
     rituals_missed: int | None = Field(None, ge=0)
+    evening_work_hours: float | None = Field(None, ge=0, le=42, description="Work after evening_starts, summed over the week")
+    off_hours_work_hours: float | None = Field(None, ge=0, le=168, description="Work outside the partner's working_hours")
+    evening_starts: str | None = Field(None, description='When the evening begins, "HH:MM" (report default 19:00)')
+
+    @field_validator("evening_starts", mode="before")
+    @classmethod
+    def _v_evening(cls, value: object) -> object:
+        if value is not None:
+            parse_clock(str(value))
+            return str(value)
+        return None
 
 
 class RuleFile(_Strict):

@@ -22,6 +22,8 @@ def run_demo(
     out: Callable[[str], None],
     err: Callable[[str], None],
     env: Mapping[str, str] | None = None,
+    *,
+    color: bool = False,
 ) -> ExitStatus:
     import zoneinfo
 
@@ -52,7 +54,7 @@ def run_demo(
         out(f"A second plan now finds {sum(counts.values())} changes (sync is idempotent).")
         out("\n== 3. report: the weekly load balance ==")
         data, _ = build_report(household, now, None, 4)
-        out(render(data, "table"))
+        out(render(data, "table", color=color))
     out(f"\nLook around: {directory}/calendars holds the calendars with calsync's blocks; rerun with")
     out(f"  calsync plan --config {config_path}")
     return ExitStatus.OK if result.ok else ExitStatus.RUNTIME_FAILURE
