@@ -120,8 +120,6 @@ def floor_child(home: Path, horizon_days: int, repeat: int) -> dict[str, Any]:
 
 def cycle_child(config_path: Path, repeat: int) -> dict[str, Any]:
     """Warm cycles in one process, as the daemon runs them (a new Household per cycle)."""
-    import tracemalloc
-
     from calsync.config import load_config
     from calsync.service import Household
     from calsync.timeparse import parse_now
@@ -141,10 +139,7 @@ def cycle_child(config_path: Path, repeat: int) -> dict[str, Any]:
         return time.perf_counter() - began, result
 
     out: dict[str, Any] = {}
-    tracemalloc.start()
-    out["plan_cold_in_process"], _ = cycle("plan")
-    out["tracemalloc_peak_mb_cold_plan"] = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+    out["cold_plan_in_process"], _ = cycle("plan")
     plans = [cycle("plan") for _ in range(repeat)]
     out["warm_plan"] = statistics.median(t for t, _ in plans)
     out["warm_plan_changes"] = plans[-1][1]
@@ -225,19 +220,9 @@ def http_requests() -> dict[str, Any]:
         if not any(found.values()) else "see http_requests() in benchmarks/run.py"}
 
 
-def _per_event(rows: list[dict[str, Any]], field: str, scale_key: str) -> list[float | None]:
-    base = rows[0]
-    out: list[float | None] = []
-    for row in rows:
-        value = row.get(field)
-        base_value = base.get(field)
-        if value is None or base_value in (None, 0):
-            out.append(None)
-            continue
-        if isinstance(value, dict):
-            value, base_value = value["seconds"], base_value["seconds"]
-        out.append(round((value / base_value) / (row[scale_key] / base[scale_key]), 3))
-    return out
+def _vs_first(values: list[float]) -> list[float]:
+    """Each value as a multiple of the first (1x) one."""
+    return [round(v / values[0], 2) if values[0] else float("nan") for v in values]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             "warm_sync": [round(r["warm_sync"], 4) for r in scaling],
             "cold_plan_peak_mb": [round(r["cold_plan_peak_mb"], 1) for r in scaling],
             "floor_peak_mb": [round(r["floor"]["peak_mb"], 1) for r in scaling],
-            "cold_plan_minus_startup_per_event_vs_1x": _per_event(
-                [{**r, "work": r["cold_plan"] - r["process_startup"]} for r in scaling], "work", "events_per_calendar"),
-            "floor_per_event_vs_1x": _per_event(scaling, "floor", "events_per_calendar"),
+            "cold_plan_vs_1x": _vs_first([r["cold_plan"] for r in scaling]),
+            "cold_plan_work_vs_1x": _vs_first([r["cold_plan"] - r["process_startup"] for r in scaling]),
+            "floor_vs_1x": _vs_first([r["floor"]["seconds"] for r in scaling]),
+            "warm_plan_vs_1x": _vs_first([r["warm_plan"] for r in scaling]),
         }
         horizon_rows = [base if h == 28 else measure(workdir / f"h{h}", Params(events=events, horizon_days=h), max(1, repeat // 2))
                         for h in horizons]
@@ -300,8 +286,9 @@ def main(argv: list[str] | None = None) -> int:
             "floor": [round(r["floor"]["seconds"], 3) for r in horizon_rows],
             "warm_plan": [round(r["warm_plan"], 4) for r in horizon_rows],
             "occurrences": [r["floor"]["occurrences"] for r in horizon_rows],
-            "cold_plan_minus_startup_per_day_vs_1x": _per_event(
-                [{**r, "work": r["cold_plan"] - r["process_startup"]} for r in horizon_rows], "work", "horizon_days"),
+            "cold_plan_vs_1x": _vs_first([r["cold_plan"] for r in horizon_rows]),
+            "floor_vs_1x": _vs_first([r["floor"]["seconds"] for r in horizon_rows]),
+            "warm_plan_vs_1x": _vs_first([r["warm_plan"] for r in horizon_rows]),
         }
         at_10k = next((r for r in scaling if r["events_per_calendar"] == 10_000), None)
         report["checks"] = {
