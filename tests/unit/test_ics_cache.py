@@ -203,3 +203,61 @@ def test_blocks_outside_the_window_are_not_reported(tmp_path: Path, store: Store
     path = _calendar(tmp_path, events=5, extra=DST_EVENTS + old)
     got = _source(path, store).read(horizon(NOW, BERLIN, 28))
     assert [b.key for b in got.owned] == ["csabc"]
+
+
+class _CountingCache:
+    """A SourceCache stand-in that counts writes."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.writes: list[str] = []
+
+    def get(self, name: str) -> bytes | None:
+        return self.inner.get(name)  # type: ignore[attr-defined]
+
+    def put(self, name: str, value: bytes | None) -> None:
+        self.writes.append(name)
+        self.inner.put(name, value)  # type: ignore[attr-defined]
+
+    def get_json(self, name: str) -> object:
+        return self.inner.get_json(name)  # type: ignore[attr-defined]
+
+    def put_json(self, name: str, value: object) -> None:
+        self.writes.append(name)
+        self.inner.put_json(name, value)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("etag", [True, False], ids=["etag", "no-etag"])
+def test_unchanged_feed_is_neither_parsed_nor_stored_again(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch, etag: bool
+) -> None:
+    """Protects: a feed that did not change (304, or the same bytes from a server without ETags)
+    costs one request and nothing else: no parse, no rewrite of the stored copy. A changed feed is
+    parsed again."""
+    from tests.fakes.feed_server import feed_server
+
+    body = calendar_text("alex", "work", Params(events=200, years=1.0), seed=3).encode()
+    window = horizon(NOW, BERLIN, 28)
+    with feed_server() as (url, state):
+        state.body = body
+        state.send_etag = etag
+
+        def source() -> tuple[IcsSource, _CountingCache]:
+            cache = _CountingCache(store.cache(REF))
+            ctx = SourceContext(REF, BERLIN, "household", tmp_path, cache, emails=())  # type: ignore[arg-type]
+            return IcsSource(IcsCalendar(source="ics", url=url + "/feed.ics", role="work"), ctx), cache
+
+        first_source, _ = source()
+        first = first_source.read(window)
+        with monkeypatch.context() as patch:
+            _no_parsing(patch)
+            forget_recent()
+            again_source, cache = source()
+            again = again_source.read(window)
+        assert _exact(again) == _exact(first)
+        assert cache.writes == []
+        assert len(state.requests) == 2
+        state.body = body.replace(b"END:VCALENDAR", b"BEGIN:VEVENT\r\nUID:late\r\nDTSTART:20261201T100000Z\r\n"
+                                  b"DTEND:20261201T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR")
+        changed_source, _ = source()
+        assert "late" in {o.uid for o in changed_source.read(window).occurrences}
