@@ -123,7 +123,7 @@ class IcsSource:
         try:
             ics_cache.save(self.ctx.cache, key, expanded, self.ctx.tz, self.ref)
         except Exception:  # e.g. a locked or read-only state database: the read itself succeeded
-            log.warning("%s: cannot store the parse cache", self.ref, exc_info=True)
+            log.info("%s: cannot store the parse cache", self.ref, exc_info=True)
 
     # -- writing ------------------------------------------------------------------------------
     def _split(self) -> SplitCalendar:
