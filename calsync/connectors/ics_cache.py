@@ -4,7 +4,7 @@ A sync daemon reads the same calendars every few minutes, and most of the time n
 The result of reading a calendar (its occurrences in the window, calsync's own blocks there, the
 warnings) is stored in the calendar's corner of the state database, under a key made of everything
 it depends on: the file's bytes (by SHA-256), the window, the household time zone, the partner's
-addresses, the calendar and this format's version. Any change to one of them is a different key,
+addresses, the calendar, calsync's version and this format's version. Any change to one of them is a different key,
 so the cache never needs to be invalidated by hand; one entry per calendar is kept.
 
 Times are stored as their wall-clock value and `fold` in the household zone, which is exactly how
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from calsync import __version__
 from calsync.model import CalendarRef, Occurrence, OwnedBlock, Window
 from calsync.recurrence.expand import Expanded
 from calsync.state.store import SourceCache
@@ -35,6 +36,7 @@ def cache_key(data: bytes, window: Window, tz: ZoneInfo, ref: CalendarRef, email
     material = json.dumps(
         [
             FORMAT,
+            __version__,  # a new calsync may expand differently
             hashlib.sha256(data).hexdigest(),
             window.start.isoformat(),
             window.end.isoformat(),
