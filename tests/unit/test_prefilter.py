@@ -190,3 +190,17 @@ def test_prefilter_matches_full_parse_on_corpus(tmp_path: Path, path: Path) -> N
         assert full_error is None, f"only the full read failed: {full_error}"
         full = expand_calendar(cal, window, BERLIN, REF, emails=("alex@example.org",), label=source.label)
         _assert_same(full, fast)
+
+
+def test_unreadable_calsync_block_still_fails_the_read(tmp_path: Path) -> None:
+    """Protects: a calsync block whose times cannot be read is kept by the prefilter (it cannot
+    tell where it lies), so the read fails as with a full parse instead of the block looking deleted."""
+    from calsync.errors import ParseError
+
+    broken = "BEGIN:VEVENT\r\nUID:csx@calsync\r\nX-CALSYNC-KEY:csx\r\nSUMMARY:Busy\r\nEND:VEVENT\r\n"
+    data = CAL.format(body=EDGE_CASES["singles"] + broken).encode()
+    source = _source(tmp_path)
+    window = horizon(NOW, BERLIN, 28)
+    for prefiltered in (True, False):
+        with pytest.raises(ParseError, match="calsync's own block"):
+            source.expand(data, window, prefiltered=prefiltered)
