@@ -90,7 +90,8 @@ def validate(env: Env, config_path: str | None, now_text: str | None) -> int:
     calendars = sum(len(p.calendars) for p in config.file.partners.values())
     _out(
         f"{config.path}: ok — {len(config.file.partners)} partners, {calendars} calendars, "
-        f"{len(rules.no_work_zones)} no-work zones, {len(rules.rituals)} rituals in {len(config.rule_files)} rule files"
+        f"{len(rules.no_work_zones)} no-work zones, {len(rules.rituals)} rituals, {len(rules.recovery)} recovery rules, "
+        f"{len(rules.home_duties)} home duties, {len(rules.seasons)} seasons in {len(config.rule_files)} rule files"
     )
     return ExitStatus.OK
 
@@ -213,6 +214,62 @@ def demo(env: Env, config_path: str | None, now_text: str | None, directory: str
     from calsync.samples.demo import run_demo
 
     return int(run_demo(Path(directory) if directory else None, now_text, _out, _err, env.environ, color=_colour(env)))
+
+
+@cli.group()
+def auth() -> None:
+    """Authorize calsync to read and write a calendar account."""
+
+
+@auth.command("google")
+@click.option("--partner", required=True, help="Partner name in calsync.yaml")
+@click.option("--calendar", required=True, help="Calendar name (a source: google calendar of that partner)")
+@click.option("--no-browser", is_flag=True, help="Print the address, then paste back the address the browser was sent to")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port of the local redirect server (0: any free port)")
+@common
+def auth_google(env: Env, config_path: str | None, now_text: str | None, partner: str, calendar: str, no_browser: bool, port: int) -> int:
+    """Run Google's OAuth flow for one calendar and store its token file (mode 0600)."""
+    from calsync.connectors.google.auth import auth_command_main
+
+    config = _load(env, config_path)
+    return auth_command_main(config, partner, calendar, manual=no_browser, port=port, say=_out, ask=lambda text: str(click.prompt(text)))
+
+@cli.command()
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the schema to this file instead of stdout")
+@common
+def schema(env: Env, config_path: str | None, now_text: str | None, output: str | None) -> int:
+    """Print the JSON Schema of rule files (for editors: the YAML language server)."""
+    from calsync.rules.jsonschema import schema_text
+
+    text = schema_text()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    return ExitStatus.OK
+
+
+@cli.command()
+@click.option("--date", "date_text", metavar="DATE", help="The day to explain (default: today)")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON")
+@common
+def explain(env: Env, config_path: str | None, now_text: str | None, date_text: str | None, as_json: bool) -> int:
+    """For one day: each partner's busy time, the rules that apply, and why each block was or was not placed."""
+    from calsync.rules.explain import explain_json, explain_text, run_explain
+
+    config = _load(env, config_path)
+    now = parse_now(now_text, config.tz)
+    day = parse_date(date_text, "--date") or now.astimezone(config.tz).date()
+    partners, failed = run_explain(config, day, now, env.environ)
+    if as_json:
+        data = explain_json(day, config.tz, partners)
+        data["failed"] = [{"calendar": ref, "error": error} for ref, error in failed.items()]
+        _out(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _out(explain_text(day, config.tz, partners))
+        for ref, error in failed.items():
+            _err(f"calsync: {ref}: {error} (not read; the explanation is incomplete)")
+    return ExitStatus.RUNTIME_FAILURE if failed else ExitStatus.OK
 
 
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:

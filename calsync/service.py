@@ -17,7 +17,8 @@ from calsync.connectors.redact import redact
 from calsync.connectors.registry import build_source
 from calsync.errors import CalsyncError, SourceError
 from calsync.model import CalendarRef, Occurrence, OwnedBlock, Window
-from calsync.model.window import horizon
+from calsync.model.identity import owner_id
+from calsync.model.window import horizon, local_midnight
 from calsync.plan.planner import Plan, make_plan
 from calsync.rules.engine import RuleInputs, evaluate
 from calsync.rules.outcome import Evaluation
@@ -113,7 +114,7 @@ class Household:
         reads = Reads(window)
         for ref in self.refs():
             try:
-                reads.snapshots[ref] = self.source(ref).read(window)
+                snapshot = self.source(ref).read(window)
             except CalsyncError as exc:
                 message = exc.message if isinstance(exc, SourceError) else str(exc)
                 reads.failed[ref] = redact(message)
@@ -121,6 +122,12 @@ class Household:
             except Exception as exc:  # an unexpected bug in one source must not stop the others
                 log.exception("%s: reading failed", ref)
                 reads.failed[ref] = redact(f"reading failed: {type(exc).__name__}: {exc}")
+            else:
+                # Blocks another calendar entry (the other partner's view of a shared calendar, or
+                # another household) wrote here are neither this entry's nor the user's.
+                mine = owner_id(self.config.file.household, ref)
+                snapshot.owned = [b for b in snapshot.owned if not b.owner or b.owner == mine]
+                reads.snapshots[ref] = snapshot
         return reads
 
     # -- the main job -------------------------------------------------------------------------
@@ -140,9 +147,16 @@ class Household:
             )
         )
 
+    def rules_window(self, window: Window) -> Window:
+        """What the rules look at: the horizon from the Monday of its first week, so a weekly ritual
+        already held earlier this week is seen (and not placed twice). Blocks that are over are
+        never changed: the planner manages only the horizon."""
+        first = window.start.astimezone(self.config.tz).date()
+        return Window(local_midnight(first - dt.timedelta(days=first.weekday()), self.config.tz), window.end)
+
     def plan(self, now: dt.datetime, *, force: bool = False) -> PlanRun:
         window = self.window(now)
-        reads = self.read(window)
+        reads = self.read(self.rules_window(window))
         evaluation = self.evaluate(reads, now)
         records = {ref: self.store.blocks(ref) for ref in self.writable_refs()}
         plan = make_plan(
@@ -156,7 +170,7 @@ class Household:
             max_deletes=self.config.file.safety.max_deletes,
             force=force,
         )
-        plan.conflicts = evaluation.conflicts
+        plan.conflicts = [c for c in evaluation.conflicts if window.overlaps(c.start, c.end)]
         plan.missed = evaluation.missed
         plan.notes = evaluation.notes
         plan.warnings = reads.warnings

@@ -21,3 +21,7 @@ def tz() -> zoneinfo.ZoneInfo:
 def now() -> dt.datetime:
     """A Thursday morning; the horizon starts at its midnight."""
     return dt.datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN)
+
+
+# Test servers and fakes, available to every test (tests/fakes/).
+pytest_plugins = ["tests.fakes.radicale"]

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from calsync.config.models import Config, ConfigFile
 from calsync.config.problems import problems_from_validation
-from calsync.config.yamlfile import LoadedYaml, load_yaml
+from calsync.config.yamlfile import LoadedYaml, Loc, load_yaml
 from calsync.errors import ConfigError, Problem
-from calsync.rules.schema import LoadThresholds, RuleFile, RuleSet
+from calsync.rules.schema import AnyRule, HomeDuty, LoadThresholds, RuleFile, RuleSet, Season, TravelDetection
 
 CONFIG_NAME = "calsync.yaml"
 
@@ -70,15 +70,52 @@ def _rule_paths(cfg: ConfigFile, loaded: LoadedYaml, base: Path) -> tuple[list[P
     return unique, problems
 
 
+def _check_partner(loaded: LoadedYaml, loc: Loc, what: str, who: str, partners: dict[str, Any]) -> list[Problem]:
+    if who in partners:
+        return []
+    known = ", ".join(sorted(partners))
+    return [Problem(loaded.path, loaded.line_of(loc), f'{what}: unknown partner "{who}" (partners: {known})')]
+
+
+def _check_who(loaded: LoadedYaml, loc: Loc, what: str, who: list[str], partners: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    if not who:
+        problems.append(Problem(loaded.path, loaded.line_of((*loc, "who")), f"{what}: who: names nobody"))
+    for index, name in enumerate(who):
+        problems.extend(_check_partner(loaded, (*loc, "who", index), what, name, partners))
+    if len(set(who)) != len(who):
+        problems.append(Problem(loaded.path, loaded.line_of((*loc, "who")), f"{what}: a partner is named twice in who"))
+    return problems
+
+
+def _check_calendars(loaded: LoadedYaml, loc: Loc, rule: AnyRule, who: list[str], cfg: ConfigFile) -> list[Problem]:
+    problems: list[Problem] = []
+    for c_index, cal in enumerate(rule.calendars or []):
+        for name in who:
+            partner = cfg.partners.get(name)
+            if partner is None:
+                continue
+            line = loaded.line_of((*loc, "calendars", c_index))
+            if cal not in partner.calendars:
+                problems.append(Problem(loaded.path, line, f'rule "{rule.name}": partner "{name}" has no calendar "{cal}"'))
+            elif not partner.calendars[cal].write:
+                problems.append(Problem(loaded.path, line, f'rule "{rule.name}": calendar "{name}/{cal}" is not writable (write: true)'))
+    return problems
+
+
+RULE_SECTIONS = ("no_work_zones", "rituals", "recovery", "home_duties")
+
+
 def _check_references(cfg: ConfigFile, files: list[tuple[LoadedYaml, RuleFile]]) -> list[Problem]:
-    """Cross-file checks: partner names, unique rule names, target calendars."""
+    """Cross-file checks: partner names, unique rule names, target calendars, seasons' references."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    rules_by_name: dict[str, AnyRule] = {}
     partners = cfg.partners
     for loaded, rule_file in files:
-        for section in ("no_work_zones", "rituals"):
+        for section in RULE_SECTIONS:
             for index, rule in enumerate(getattr(rule_file, section)):
-                loc: tuple[str | int, ...] = (section, index)
+                loc: Loc = (section, index)
                 where = f"{loaded.path}:{loaded.line_of((*loc, 'name'))}"
                 if rule.name in seen:
                     problems.append(
@@ -86,30 +123,79 @@ def _check_references(cfg: ConfigFile, files: list[tuple[LoadedYaml, RuleFile]])
                     )
                 else:
                     seen[rule.name] = where
-                if not rule.who:
-                    problems.append(Problem(loaded.path, loaded.line_of((*loc, "who")), f'rule "{rule.name}": who: names nobody'))
-                for w_index, who in enumerate(rule.who):
-                    if who not in partners:
-                        known = ", ".join(sorted(partners))
+                    rules_by_name[rule.name] = rule
+                what = f'rule "{rule.name}"'
+                if isinstance(rule, HomeDuty):
+                    who = [rule.who]
+                    problems.extend(_check_partner(loaded, (*loc, "who"), what, rule.who, partners))
+                    if rule.cover is not None:
+                        problems.extend(_check_partner(loaded, (*loc, "cover"), what, rule.cover, partners))
+                        who.append(rule.cover)
+                    elif len(partners) != 2:
                         problems.append(
-                            Problem(loaded.path, loaded.line_of((*loc, "who", w_index)), f'rule "{rule.name}": unknown partner "{who}" (partners: {known})')
+                            Problem(loaded.path, loaded.line_of((*loc, "who")), f"{what}: say who covers (cover:) when there are not exactly two partners")
                         )
-                if len(set(rule.who)) != len(rule.who):
-                    problems.append(Problem(loaded.path, loaded.line_of((*loc, "who")), f'rule "{rule.name}": a partner is named twice in who'))
-                for c_index, cal in enumerate(rule.calendars or []):
-                    for who in rule.who:
-                        partner = partners.get(who)
-                        if partner is None:
-                            continue
-                        if cal not in partner.calendars:
-                            problems.append(
-                                Problem(loaded.path, loaded.line_of((*loc, "calendars", c_index)), f'rule "{rule.name}": partner "{who}" has no calendar "{cal}"')
-                            )
-                        elif not partner.calendars[cal].write:
-                            problems.append(
-                                Problem(loaded.path, loaded.line_of((*loc, "calendars", c_index)), f'rule "{rule.name}": calendar "{who}/{cal}" is not writable (write: true)')
-                            )
+                else:
+                    who = list(rule.who)
+                    problems.extend(_check_who(loaded, loc, what, who, partners))
+                problems.extend(_check_calendars(loaded, loc, rule, who, cfg))
+        if rule_file.travel is not None and rule_file.travel.who is not None:
+            for index, name in enumerate(rule_file.travel.who):
+                problems.extend(_check_partner(loaded, ("travel", "who", index), "travel", name, partners))
+    problems.extend(_check_seasons(files, rules_by_name, partners))
     return problems
+
+
+def _check_seasons(files: list[tuple[LoadedYaml, RuleFile]], rules: dict[str, AnyRule], partners: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    placed: list[tuple[Season, LoadedYaml, Loc]] = []
+    for loaded, rule_file in files:
+        for index, season in enumerate(rule_file.seasons):
+            loc: Loc = ("seasons", index)
+            what = f'season "{season.name}"'
+            line = loaded.line_of((*loc, "name"))
+            if season.name in names:
+                problems.append(Problem(loaded.path, line, f'season name "{season.name}" is already used at {names[season.name]}'))
+            names.setdefault(season.name, f"{loaded.path}:{line}")
+            problems.extend(_check_who(loaded, loc, what, list(season.who), partners))
+            for p_index, pause in enumerate(season.pause):
+                p_loc = (*loc, "pause", p_index)
+                rule = rules.get(pause.rule)
+                if rule is None:
+                    known = ", ".join(sorted(rules)) or "none"
+                    problems.append(Problem(loaded.path, loaded.line_of(p_loc), f'{what}: pauses unknown rule "{pause.rule}" (rules: {known})'))
+                    continue
+                applies = [rule.who] if isinstance(rule, HomeDuty) else list(rule.who)
+                if not set(applies) & set(season.who):
+                    problems.append(
+                        Problem(loaded.path, loaded.line_of(p_loc), f'{what}: rule "{pause.rule}" does not apply to {", ".join(season.who)}, so pausing it changes nothing')
+                    )
+            for other, o_loaded, o_loc in placed:
+                shared = set(other.who) & set(season.who)
+                overlap = other.from_ <= season.to and season.from_ <= other.to
+                if not (shared and overlap and other.load is not None and season.load is not None):
+                    continue
+                keys = set(other.load.model_dump(exclude_none=True)) & set(season.load.model_dump(exclude_none=True))
+                if keys:
+                    problems.append(
+                        Problem(loaded.path, loaded.line_of((*loc, "load")),
+                                f'{what} overlaps season "{other.name}" ({o_loaded.path}:{o_loaded.line_of((*o_loc, "name"))}) for '
+                                f'{", ".join(sorted(shared))} and both set load.{", load.".join(sorted(keys))}; which one applies is unclear')
+                    )
+            placed.append((season, loaded, loc))
+    return problems
+
+
+def _merge_travel(files: list[tuple[LoadedYaml, RuleFile]]) -> tuple[TravelDetection, list[Problem]]:
+    found = [(loaded, f.travel) for loaded, f in files if f.travel is not None]
+    if not found:
+        return TravelDetection(), []
+    problems = [
+        Problem(loaded.path, loaded.line_of(("travel",)), f"travel: is already set in {found[0][0].path}; keep one travel: section")
+        for loaded, _ in found[1:]
+    ]
+    return found[0][1], problems  # type: ignore[return-value]
 
 
 def _merge_load(files: list[tuple[LoadedYaml, RuleFile]]) -> tuple[LoadThresholds, list[Problem]]:
@@ -151,7 +237,7 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
             continue
         data = rule_loaded.data if rule_loaded.data is not None else {}
         if not isinstance(data, dict):
-            problems.append(Problem(rule_loaded.path, 1, "a rule file must be a mapping (no_work_zones:, rituals:, load:)"))
+            problems.append(Problem(rule_loaded.path, 1, "a rule file must be a mapping (no_work_zones:, rituals:, recovery:, home_duties:, travel:, seasons:, load:)"))
             continue
         try:
             files.append((rule_loaded, RuleFile.model_validate(data)))
@@ -160,11 +246,17 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     problems.extend(_check_references(cfg, files))
     load, load_problems = _merge_load(files)
     problems.extend(load_problems)
+    travel, travel_problems = _merge_travel(files)
+    problems.extend(travel_problems)
     if problems:
         raise ConfigError(problems)
     rules = RuleSet(
         no_work_zones=tuple(z for _, f in files for z in f.no_work_zones),
         rituals=tuple(r for _, f in files for r in f.rituals),
+        recovery=tuple(r for _, f in files for r in f.recovery),
+        home_duties=tuple(r for _, f in files for r in f.home_duties),
+        travel=travel,
+        seasons=tuple(s for _, f in files for s in f.seasons),
         load=load,
     )
     if cfg.state:

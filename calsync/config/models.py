@@ -48,7 +48,11 @@ class CaldavCalendar(_CalendarBase):
     username: str | None = None
     password_env: str | None = Field(None, description="Environment variable holding the password")
     calendar: str | None = Field(None, description="Calendar name, when url is a principal or home URL")
-    ca_bundle: str | None = None
+    ca_bundle: str | None = Field(None, description="PEM file of CA certificates to trust (TLS stays verified)")
+    auth: Literal["auto", "basic", "digest"] = Field(
+        "auto", description="HTTP authentication; auto answers the server's challenge (one extra request per run)"
+    )
+    retries: int = Field(3, ge=0, le=10, description="Retries after a transient failure (timeout, 5xx, 429)")
 
     @field_validator("url")
     @classmethod
@@ -63,7 +67,17 @@ class GoogleCalendar(_CalendarBase):
     calendar_id: str = "primary"
     token: str = Field(..., description="Authorized-user token file (mode 0600)")
     client_secrets: str | None = None
-    api_endpoint: str | None = None
+    api_endpoint: str | None = Field(
+        None, description="Calendar API root including /calendar/v3/ (a proxy or a test server)"
+    )
+    event_type: Literal["default", "focusTime", "outOfOffice"] = Field(
+        "default",
+        description="Google event type for blocks; focusTime/outOfOffice need a Workspace primary calendar "
+        "(calsync falls back to a normal busy event where they are not supported)",
+    )
+    auto_decline: bool = Field(
+        False, description="With focusTime/outOfOffice blocks: let Google decline new conflicting invitations"
+    )
 
     @field_validator("api_endpoint")
     @classmethod

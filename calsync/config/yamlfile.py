@@ -58,7 +58,11 @@ def _to_python(node: yaml.Node, loc: Loc, out: LoadedYaml, problems: list[Proble
             out.lines[(*loc, index)] = item.start_mark.line + 1
             items.append(_to_python(item, (*loc, index), out, problems, loader))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError):
+        # an impossible date such as 2026-13-01: keep the text, validation names the key and line
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def load_yaml(path: Path, display: str | None = None) -> LoadedYaml:

@@ -7,7 +7,7 @@ import datetime as dt
 import icalendar
 
 from calsync.model import Block
-from calsync.model.identity import RULE_PROPERTY, TAG_PROPERTY, block_uid
+from calsync.model.identity import OWNER_PROPERTY, RULE_PROPERTY, TAG_PROPERTY, block_uid
 
 PRODID = "-//calsync//calsync//EN"
 _CLASS = {"private": "PRIVATE", "public": "PUBLIC", "default": "PUBLIC"}
@@ -29,6 +29,8 @@ def block_event(block: Block, *, sequence: int = 0, stamp: dt.datetime | None = 
     event.add("SEQUENCE", sequence)
     event.add(TAG_PROPERTY, block.key)
     event.add(RULE_PROPERTY, block.rule)
+    if block.owner:
+        event.add(OWNER_PROPERTY, block.owner)
     return event
 
 

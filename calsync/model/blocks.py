@@ -10,7 +10,7 @@ from calsync.model.occurrence import CalendarRef
 
 Action = Literal["create", "update", "delete"]
 Visibility = Literal["default", "public", "private"]
-BlockKind = Literal["no_work", "ritual", "recovery"]
+BlockKind = Literal["no_work", "ritual", "recovery", "duty"]
 
 
 def _utc_iso(value: dt.datetime) -> str:
@@ -30,8 +30,12 @@ class Block:
     title: str
     description: str = ""
     visibility: Visibility = "private"
-    event_type: str = "default"
+    event_type: str = "default"  # default | focusTime | outOfOffice (Google; other calendars write a busy event)
     slot: str = ""
+    owner: str = ""  # identity.owner_id: the household and calendar entry that wants this block
+    auto_decline: str = "none"  # focusTime/outOfOffice: none | all | new
+    decline_message: str = ""
+    reason: str = field(default="", compare=False)  # why the rules want it here (e.g. why a ritual moved)
 
     def content(self) -> tuple[str, str, str]:
         """What must match on the calendar for the block to count as unchanged."""
@@ -51,6 +55,7 @@ class OwnedBlock:
     remote_id: str
     etag: str | None = None
     cancelled: bool = False
+    owner: str = ""  # from the event's owner tag; empty on blocks written before owner tags existed
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content(self) -> tuple[str, str, str]:

@@ -16,6 +16,16 @@ UID_DOMAIN = "calsync"
 KEY_PREFIX = "cs"
 TAG_PROPERTY = "X-CALSYNC-KEY"
 RULE_PROPERTY = "X-CALSYNC-RULE"
+OWNER_PROPERTY = "X-CALSYNC-OWNER"
+
+
+def owner_id(household: str, ref: CalendarRef) -> str:
+    """Which calendar entry of which household a block belongs to.
+
+    One real calendar may be configured under both partners (a shared family calendar); each entry
+    manages only the blocks it wrote, so the two never delete each other's.
+    """
+    return f"{household}:{ref}"
 
 
 def block_key(household: str, ref: CalendarRef, rule: str, slot: str) -> str:

@@ -102,7 +102,7 @@ def plan_calendar(
         record = records.get(key)
         if existing is not None:
             if existing.content() != block.content():
-                changes.append(Change("update", ref, block.rule, key, block=block, existing=existing, reason="rule or placement changed"))
+                changes.append(Change("update", ref, block.rule, key, block=block, existing=existing, reason=block.reason or "rule or placement changed"))
             else:
                 unchanged += 1
                 if record is None or record.status != "active":

@@ -56,6 +56,7 @@ def plan_json(plan: Plan, tz: ZoneInfo) -> dict[str, Any]:
         "postponed": [change_json(c, tz) for c in plan.postponed],
         "safety_stop": plan.safety_stop or None,
         "warnings": plan.warnings,
+        "notes": plan.notes,
     }
 
 
@@ -88,6 +89,10 @@ def plan_text(plan: Plan, tz: ZoneInfo, window_text: str, *, limit: int = 60) ->
         lines.append("Released (you deleted these blocks; calsync leaves the time free):")
         for r in plan.released[:limit]:
             lines.append(f"  {r.ref}  {r.rule}  {_span(r.start, r.end, tz)}")
+    if plan.notes:
+        lines.append("")
+        lines.append("Why things moved:")
+        lines.extend(f"  {note}" for note in plan.notes[:limit])
     if plan.missed:
         lines.append("")
         lines.append("Rituals that found no time:")

@@ -20,7 +20,7 @@ import recurring_ical_events
 
 from calsync.errors import ParseError
 from calsync.model import CalendarRef, Occurrence, OwnedBlock, Window
-from calsync.model.identity import RULE_PROPERTY, TAG_PROPERTY, is_block_uid
+from calsync.model.identity import OWNER_PROPERTY, RULE_PROPERTY, TAG_PROPERTY, is_block_uid
 from calsync.recurrence.normalise import ident, text, to_household
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ def owned_block(component: icalendar.cal.Component, ref: CalendarRef, tz: ZoneIn
         remote_id=remote_id or str(component.get("UID")),
         etag=etag,
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
+        owner=str(component.get(OWNER_PROPERTY, "")),
     )
 
 

@@ -200,14 +200,19 @@ class _Writer:
         )
 
 
-def week_flags(weeks: Mapping[str, PartnerWeek], load: LoadThresholds, rules: RuleSet, tz: dt.tzinfo, past: bool) -> WeekFlags:
+def week_flags(
+    weeks: Mapping[str, PartnerWeek], load: LoadThresholds | Mapping[str, LoadThresholds], rules: RuleSet, tz: dt.tzinfo, past: bool
+) -> WeekFlags:
+    """Flags for one week; `load` is one set of limits for everyone, or each partner's own (seasons)."""
     flags = WeekFlags()
-    writer = _Writer(rules, load, tz, past)
+    loads = {p: load for p in weeks} if isinstance(load, LoadThresholds) else dict(load)
+    writers = {p: _Writer(rules, loads[p], tz, past) for p in weeks}
     partners = list(weeks.values())
+    writer = writers[partners[0].partner] if partners else _Writer(rules, rules.load, tz, past)
     for pw in partners:
-        flags.reasons[pw.partner] = reasons_for(pw, load)
+        flags.reasons[pw.partner] = reasons_for(pw, loads[pw.partner])
         for reason in flags.reasons[pw.partner]:
-            flags.suggestions.append(Suggestion("overloaded", writer.overloaded(pw, reason, partners), pw.partner, reason))
+            flags.suggestions.append(Suggestion("overloaded", writers[pw.partner].overloaded(pw, reason, partners), pw.partner, reason))
     unique: dict[str, Suggestion] = {}
     for suggestion in flags.suggestions:
         unique.setdefault(suggestion.text, suggestion)

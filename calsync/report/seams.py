@@ -4,10 +4,10 @@ The report calls these two functions and nothing else from the rules, so richer 
 detected from flights and trips, seasons that override `load:` for some weeks) plug in here
 without touching the metrics:
 
-- `travel`: a partner's time away, as intervals. Default: every non-cancelled occurrence (all-day
-  included) on the partner's calendars with `role: travel`.
-- `thresholds`: the `load:` thresholds in force for the week starting on a Monday. Default: the
-  merged `load:` of the rule files, the same every week.
+- `travel`: a partner's time away, as intervals. Default: the rules' travel detection
+  (`calsync.rules.travel`: `role: travel` calendars, keywords, categories).
+- `thresholds`: the `load:` thresholds in force for a partner in the week starting on a Monday.
+  Default: the rules' seasons applied to the merged `load:` (`calsync.rules.seasons`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from calsync.rules.schema import LoadThresholds, RuleSet
 
 Interval = tuple[dt.datetime, dt.datetime]
 TravelFn = Callable[[Sequence[Occurrence], str], list[Interval]]
-ThresholdsFn = Callable[[dt.date], LoadThresholds]
+ThresholdsFn = Callable[[str, dt.date], LoadThresholds]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def travel_by_role(config: ConfigFile) -> TravelFn:
 def fixed_thresholds(rules: RuleSet) -> ThresholdsFn:
     """The same `load:` thresholds every week."""
 
-    def thresholds(week_start: dt.date) -> LoadThresholds:
+    def thresholds(partner: str, week_start: dt.date) -> LoadThresholds:
         return rules.load
 
     return thresholds
@@ -59,4 +59,7 @@ def fixed_thresholds(rules: RuleSet) -> ThresholdsFn:
 
 def default_seams(config: ConfigFile, rules: RuleSet) -> ReportSeams:
     """The seams `build_report` uses unless a caller passes its own."""
-    return ReportSeams(travel=travel_by_role(config), thresholds=fixed_thresholds(rules))
+    from calsync.rules.seasons import thresholds_by_partner
+    from calsync.rules.travel import travel_seam
+
+    return ReportSeams(travel=travel_seam(config, rules), thresholds=thresholds_by_partner(rules))

@@ -22,7 +22,7 @@ from calsync.report.partner_week import PartnerData, PartnerWeek, measure_week, 
 from calsync.report.seams import ReportSeams, default_seams
 from calsync.report.text import week_label
 from calsync.rules.outcome import Missed, Protected
-from calsync.rules.schema import RuleSet
+from calsync.rules.schema import LoadThresholds, RuleSet
 
 if TYPE_CHECKING:
     from calsync.service import Household, Reads
@@ -148,6 +148,12 @@ def _partner_json(pw: PartnerWeek, reasons: list[str], tz: ZoneInfo, trend: list
     }
 
 
+def _shared_load(loads: dict[str, LoadThresholds], household: LoadThresholds) -> LoadThresholds:
+    """The week's limits: the partners' own when they agree, else the household's `load:`."""
+    values = list(loads.values())
+    return values[0] if values and all(v == values[0] for v in values) else household
+
+
 def compute_report(inputs: ReportInputs) -> dict[str, Any]:
     cfg, rules, tz, now = inputs.config, inputs.rules, inputs.tz, inputs.now
     seams = inputs.seams or default_seams(cfg, rules)
@@ -159,9 +165,10 @@ def compute_report(inputs: ReportInputs) -> dict[str, Any]:
     weeks_out = []
     for index in range(TREND_WEEKS - 1 + inputs.weeks):
         monday = history_start + dt.timedelta(days=7 * index)
-        load = seams.thresholds(monday)
+        loads = {p: seams.thresholds(p, monday) for p in data}
+        load = _shared_load(loads, rules.load)
         measured = {
-            p: measure_week(d, rules, load, monday, tz, now, inputs.protected, inputs.missed, inputs.released)
+            p: measure_week(d, rules, loads[p], monday, tz, now, inputs.protected, inputs.missed, inputs.released)
             for p, d in data.items()
         }
         for p, pw in measured.items():
@@ -169,12 +176,14 @@ def compute_report(inputs: ReportInputs) -> dict[str, Any]:
         if monday < inputs.first_monday:
             continue
         status = _status(monday, tz, now)
-        flags = week_flags(measured, load, rules, tz, past=status == "past")
+        flags = week_flags(measured, loads, rules, tz, past=status == "past")
         start, end = week_bounds(monday, tz)
         partners_json = {}
         for p, pw in measured.items():
             trend = [hours_by_week[(p, monday - dt.timedelta(days=7 * k))] for k in range(TREND_WEEKS - 1, -1, -1)]
             partners_json[p] = _partner_json(pw, flags.reasons[p], tz, trend)
+            if loads[p] != load:  # a season changes this partner's limits this week
+                partners_json[p]["thresholds"] = loads[p].model_dump(exclude_none=True)
         weeks_out.append(
             {
                 "week": week_label(monday),

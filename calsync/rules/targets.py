@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from calsync.config.models import ConfigFile
-from calsync.rules.schema import NoWorkZone, Ritual
+from calsync.rules.schema import Presentation
+
+EVENT_TYPES = {"busy": "default", "focusTime": "focusTime", "outOfOffice": "outOfOffice"}
 
 
-def target_calendars(cfg: ConfigFile, partner: str, rule: NoWorkZone | Ritual) -> list[str]:
+@dataclass(frozen=True)
+class Look:
+    """How one rule's block appears on one calendar."""
+
+    title: str
+    visibility: str
+    event_type: str
+    auto_decline: str
+    decline_message: str
+
+
+def target_calendars(cfg: ConfigFile, partner: str, rule: Presentation) -> list[str]:
     """A rule's `calendars:`, else the partner's writable work calendars, else all writable ones."""
     calendars = cfg.partners[partner].calendars
     if rule.calendars:
@@ -21,14 +36,9 @@ def humanise(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def presentation(cfg: ConfigFile, partner: str, calendar: str, rule: NoWorkZone | Ritual) -> tuple[str, str]:
-    """(title, visibility): neutral and private on work calendars unless the rule says otherwise."""
+def presentation(cfg: ConfigFile, partner: str, calendar: str, rule: Presentation, name: str) -> Look:
+    """Neutral ("Busy") and private on work calendars, the rule's name elsewhere, unless the rule says otherwise."""
     role = cfg.partners[partner].calendars[calendar].role
-    if rule.title:
-        title = rule.title
-    elif role == "work":
-        title = "Busy"
-    else:
-        title = humanise(rule.name)
+    title = (rule.work_title or "Busy") if role == "work" else (rule.title or humanise(name))
     visibility = rule.visibility or ("private" if role == "work" else "default")
-    return title, visibility
+    return Look(title, visibility, EVENT_TYPES[rule.event_type], rule.auto_decline, rule.decline_message or "")

@@ -21,7 +21,7 @@ DAY_ALIASES: dict[str, tuple[str, ...]] = {
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -79,18 +79,19 @@ def parse_range(value: object) -> TimeRange:
     return TimeRange(start, end)
 
 
-def parse_duration(value: object) -> int:
-    """Minutes from "45m", "1h", "1h30m", "90" (minutes)."""
+def parse_duration(value: object, *, limit_minutes: int = 24 * 60) -> int:
+    """Minutes from "45m", "1h", "1h30m", "2d", "90" (minutes)."""
     if isinstance(value, int) and not isinstance(value, bool):
         minutes = value
     else:
         text = str(value).strip().lower()
         m = _DURATION.match(text)
-        if not text or not m or not (m.group(1) or m.group(2)):
+        if not text or not m or not (m.group(1) or m.group(2) or m.group(3)):
             raise ValueError(f'duration "{value}" is not like 45m, 1h or 1h30m')
-        minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
+        minutes = int(m.group(1) or 0) * 24 * 60 + int(m.group(2) or 0) * 60 + int(m.group(3) or 0)
     if minutes <= 0:
         raise ValueError(f'duration "{value}" must be longer than zero')
-    if minutes > 24 * 60:
-        raise ValueError(f'duration "{value}" is longer than a day')
+    if minutes > limit_minutes:
+        limit = "a day" if limit_minutes == 24 * 60 else f"{limit_minutes // (24 * 60)} days"
+        raise ValueError(f'duration "{value}" is longer than {limit}')
     return minutes

@@ -11,6 +11,7 @@ from calsync.errors import ExitStatus
 from calsync.plan.render import plan_text
 from calsync.report import build_report
 from calsync.report.render import render
+from calsync.rules.explain import flexible_summary
 from calsync.samples.materialize import materialize
 from calsync.service import Household
 from calsync.timeparse import parse_now
@@ -42,6 +43,11 @@ def run_demo(
         start, end = run.window.start, run.window.end
         out("== 1. plan: what sync would do ==")
         out(plan_text(run.plan, config.tz, f"{start:%a %d %b} → {end:%a %d %b %Y} ({config.file.timezone})", limit=12))
+        flexible = flexible_summary(run.evaluation, config.tz)
+        if flexible:
+            out("\nFlexible rituals, placed where both calendars are free:")
+            for line in flexible:
+                out(line)
         out("\n== 2. sync: write the blocks ==")
         _, result = household.sync(now)
         out(

@@ -12,9 +12,12 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from calsync.rules.jsonschema import SCHEMA_FILE
+
 REFERENCE_MONDAY = dt.date(2026, 11, 30)
 CALENDARS = ("alex-work.ics", "sam-work.ics", "sam-personal.ics")
 _SHIFTED = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+_RULE_DATE = re.compile(r"^(\s*(?:from|to):\s*)(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 _STAMP = re.compile(r"(\d{8})(T\d{6}Z?)?")
 
 
@@ -43,6 +46,16 @@ def shift_calendar(text: str, days: int) -> str:
     return "".join(out)
 
 
+def shift_rule_dates(text: str, days: int) -> str:
+    """Move the seasons' `from:` / `to:` dates by the same whole weeks as the calendars."""
+
+    def shift(match: re.Match[str]) -> str:
+        day = dt.date.fromisoformat(match.group(2)) + dt.timedelta(days=days)
+        return match.group(1) + day.isoformat()
+
+    return _RULE_DATE.sub(shift, text)
+
+
 def materialize(target: Path, today: dt.date) -> Path:
     """Create the demo household in `target`; returns the path of its calsync.yaml."""
     next_monday = today + dt.timedelta(days=7 - today.weekday())
@@ -53,7 +66,9 @@ def materialize(target: Path, today: dt.date) -> Path:
     for name in CALENDARS:
         text = samples.joinpath(name).read_text(encoding="utf-8")
         (target / "calendars" / name).write_text(shift_calendar(text, days), encoding="utf-8", newline="")
-    (target / "rules" / "household.yaml").write_text(samples.joinpath("household.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    rules = shift_rule_dates(samples.joinpath("household.yaml").read_text(encoding="utf-8"), days)
+    (target / "rules" / "household.yaml").write_text(rules, encoding="utf-8")
+    (target / "rules" / SCHEMA_FILE).write_text(samples.joinpath(SCHEMA_FILE).read_text(encoding="utf-8"), encoding="utf-8")
     config = target / "calsync.yaml"
     config.write_text(samples.joinpath("calsync.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     return config

@@ -154,7 +154,7 @@ def test_thresholds_seam_lets_a_season_override_one_week(tmp_path):
     base = LoadThresholds(weekly_work_hours=40)
     december = LoadThresholds(weekly_work_hours=25)
 
-    def thresholds(monday: dt.date) -> LoadThresholds:
+    def thresholds(partner: str, monday: dt.date) -> LoadThresholds:
         return december if monday >= dt.date(2026, 12, 7) else base
 
     from calsync.config import load_config
@@ -165,7 +165,7 @@ def test_thresholds_seam_lets_a_season_override_one_week(tmp_path):
     assert week(data, "2026-W49")["partners"]["alex"]["reasons"] == []
     assert week(data, "2026-W50")["partners"]["alex"]["reasons"] == ["weekly_work_hours"]
     assert week(data, "2026-W50")["thresholds"] == {"weekly_work_hours": 25.0}
-    assert fixed_thresholds(cfg.rules)(W49) == cfg.rules.load
+    assert fixed_thresholds(cfg.rules)("alex", W49) == cfg.rules.load
 
 
 def test_travel_seam_replaces_detection(tmp_path):
