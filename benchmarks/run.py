@@ -18,8 +18,8 @@ years of history, a 28-day horizon, the example rules) it measures:
 - the ratios against the targets, and how cold plan, floor and warm plan grow with the number of
   events (1x, 4x, 16x) and with the horizon (7, 28, 112 days).
 
-HTTP request counts for Google and CalDAV no-change cycles are reported under `requests` once
-those sources exist (see `http_requests` below); until then the entry says so.
+- `requests`: HTTP requests of a first sync and of a no-change sync for the Google and CalDAV
+  sources, against the offline fakes (benchmarks/requests.py).
 """
 
 from __future__ import annotations
@@ -199,25 +199,17 @@ def measure(home: Path, params: Params, repeat: int, *, cycles: bool = True) -> 
     return result
 
 
-def http_requests() -> dict[str, Any]:
-    """Hook: requests per no-change cycle and per first sync of N blocks, for Google and CalDAV.
+def http_requests(events: int) -> dict[str, Any]:
+    """Requests per cycle for Google and CalDAV on the offline fakes (benchmarks/requests.py)."""
+    return _child("requests", str(events))
 
-    To fill in once `calsync/connectors/caldav.py` and `calsync/connectors/google/` exist: point
-    a household at the offline fakes under tests/fakes (a Radicale fixture, the Google fake
-    server), count requests there (the fakes log each one), and report
-    {"caldav": {"no_change_cycle_per_calendar": n, "target": 2},
-     "google": {"no_change_cycle_per_calendar": n, "target": 1,
-                "first_sync_blocks": N, "write_requests": m, "target_writes": ceil(N/50)}}.
-    """
-    import importlib.util
 
-    found = {name: importlib.util.find_spec(module) is not None
-             for name, module in (("caldav", "calsync.connectors.caldav"), ("google", "calsync.connectors.google"))}
-    return {name: (None if not present else "source present: counting not wired in yet (see benchmarks/run.py)")
-            for name, present in found.items()} | {
-        "note": "HTTP request counts need the Google and CalDAV sources and their offline fakes; "
-                "on this branch they are not available, so only iCal sources are measured."
-        if not any(found.values()) else "see http_requests() in benchmarks/run.py"}
+def _get(data: dict[str, Any], *path: str) -> Any:
+    for name in path:
+        if not isinstance(data, dict) or name not in data:
+            return None
+        data = data[name]
+    return data
 
 
 def _vs_first(values: list[float]) -> list[float]:
@@ -235,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="where to generate households (default: a temp folder, removed)")
     parser.add_argument("--child-floor", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-cycles", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-requests", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_floor:
         home, horizon, repeat = args.child_floor
         print(json.dumps(floor_child(Path(home), int(horizon), int(repeat))))
+        return 0
+    if args.child_requests:
+        from benchmarks.requests import measure as measure_requests
+
+        print(json.dumps(measure_requests(int(args.child_requests[0]))))
         return 0
     if args.child_cycles:
         config, repeat = args.child_cycles
@@ -305,7 +303,12 @@ def main(argv: list[str] | None = None) -> int:
             "warm_sync": checks["warm_sync_over_cold_plan"] <= TARGETS["warm_cycle_over_cold_plan"],
             "peak_memory": None if at_10k is None else at_10k["cold_plan_peak_mb"] < TARGETS["peak_mb_at_10000_events_per_calendar"],
         }
-        report["requests"] = http_requests()
+        report["requests"] = http_requests(events)
+        report["targets_met"]["google_no_change"] = _get(report["requests"], "google", "no_change_cycle", "per_calendar") == 1
+        report["targets_met"]["google_first_sync_writes"] = (
+            _get(report["requests"], "google", "first_sync", "write_requests") or 10**9
+        ) <= (_get(report["requests"], "google", "first_sync", "target_write_requests") or 0)
+        report["targets_met"]["caldav_no_change"] = (_get(report["requests"], "caldav", "no_change_cycle", "per_calendar") or 10**9) <= 2
         report["benchmark_seconds"] = round(time.perf_counter() - began, 1)
     finally:
         if args.dir is None:
