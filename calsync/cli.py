@@ -71,7 +71,11 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(env: Env, config_path: str | None) -> Config:
-    return load_config(find_config(config_path, env.environ), env.environ)
+    from calsync.config.secrets import config_secrets
+
+    config = load_config(find_config(config_path, env.environ), env.environ)
+    logs.register_secrets(config_secrets(config, env.environ))
+    return config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,11 +132,12 @@ def plan(env: Env, config_path: str | None, now_text: str | None, as_json: bool,
 @common
 def sync(env: Env, config_path: str | None, now_text: str | None, as_json: bool, force: bool) -> int:
     """Make the calendars match the plan and record what was written."""
+    from calsync.daemon.lock import state_lock
     from calsync.service import Household
 
     config = _load(env, config_path)
     now = parse_now(now_text, config.tz)
-    with Household.open(config, env.environ) as household:
+    with state_lock(config.state_path, "sync"), Household.open(config, env.environ) as household:
         run, result = household.sync(now, force=force)
     if as_json:
         _out(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
@@ -174,35 +179,28 @@ def report(env: Env, config_path: str | None, now_text: str | None, from_text: s
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON")
+@click.option("--check", is_flag=True, help="Exit 1 unless the daemon runs and is healthy (for health checks)")
 @common
-def status(env: Env, config_path: str | None, now_text: str | None) -> int:
-    """Last successful sync per calendar, errors, blocks owned."""
-    from calsync.state.store import Store
+def status(env: Env, config_path: str | None, now_text: str | None, as_json: bool, check: bool) -> int:
+    """Last successful sync per calendar, the next run, errors, blocks owned, token expiry."""
+    import datetime as dt
 
-    config = _load(env, config_path)
-    if not config.state_path.exists():
-        _out(f"No state yet at {config.state_path}: run `calsync sync` first.")
-        return ExitStatus.OK
-    store = Store.open(config.state_path)
+    from calsync.config.loader import load_connections
+    from calsync.daemon import status as daemon_status
+
+    problems: list[str] = []
     try:
-        statuses = store.calendar_statuses()
-        blocks = store.all_blocks()
-        for partner, p in config.file.partners.items():
-            for name in p.calendars:
-                ref = f"{partner}/{name}"
-                st = statuses.get(ref, {})
-                owned = sum(1 for b in blocks if str(b.ref) == ref and b.status == "active")
-                released = sum(1 for b in blocks if str(b.ref) == ref and b.status == "released")
-                line = f"{ref}: last sync {st.get('last_success') or 'never'}; {owned} blocks owned, {released} released"
-                if st.get("last_error"):
-                    line += f"; last error {st.get('last_error_at')}: {st['last_error']}"
-                _out(line)
-        runs = store.last_runs(1)
-        if runs:
-            r = runs[0]
-            _out(f"last run: {r['command']} at {r['started_at']}, {'ok' if r['ok'] else 'failed'}")
-    finally:
-        store.close()
+        config = _load(env, config_path)
+    except ConfigError as exc:  # a broken rule file: still show the state (the daemon keeps the last good rules)
+        config = load_connections(find_config(config_path, env.environ), env.environ)
+        problems = [str(p) for p in exc.problems]
+    data = daemon_status.collect(config, dt.datetime.now(dt.UTC))
+    data["config_problems"] = problems
+    data = logs.redact_all(data, keep=frozenset({"summary"}))  # summary: the token line, no secret in it
+    _out(json.dumps(data, indent=2, ensure_ascii=False, default=str) if as_json else daemon_status.render(data))
+    if check and not daemon_status.healthy(data):
+        return ExitStatus.RUNTIME_FAILURE
     return ExitStatus.OK
 
 
@@ -214,6 +212,43 @@ def demo(env: Env, config_path: str | None, now_text: str | None, directory: str
     from calsync.samples.demo import run_demo
 
     return int(run_demo(Path(directory) if directory else None, now_text, _out, _err, env.environ, color=_colour(env)))
+
+
+@cli.command()
+@click.option("--interval", type=click.FloatRange(min=1), metavar="SECONDS", help="Seconds between syncs (default: daemon.interval, 300)")
+@click.option("--once", is_flag=True, help="Run one cycle (sync, and the weekly report when due), then exit")
+@common
+def daemon(env: Env, config_path: str | None, now_text: str | None, interval: float | None, once: bool) -> int:
+    """Sync repeatedly until stopped. SIGTERM/SIGINT finish the current calendar write and exit 0; SIGHUP reloads.
+
+    Logging follows daemon.log in calsync.yaml (default: text, info) unless --log-level/--log-json are given.
+    """
+    from calsync.daemon.run import run_daemon
+
+    ctx = click.get_current_context()
+    explicit = {name: ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE for name in ("log_level", "log_json")}
+    config = _load(env, config_path)
+    return run_daemon(
+        config, env.environ, interval=interval, once=once, now_text=now_text,
+        log_level=ctx.params["log_level"] if explicit["log_level"] else None,
+        log_json=ctx.params["log_json"] if explicit["log_json"] else None,
+    )
+
+
+@cli.command()
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="Where to write calsync.yaml and rules/")
+@click.option("--timezone", help="Household time zone (default: the system's)")
+@click.option("--partner", "partners", multiple=True, help="A partner's name (give it twice)")
+@click.option("--calendar", "calendars", multiple=True, metavar="PARTNER/NAME=SOURCE:LOCATION", help="e.g. alex/work=google:primary")
+@click.option("--force", is_flag=True, help="Overwrite existing files")
+@click.option("--interactive/--no-interactive", default=None, help="Ask questions (default: when stdin is a terminal)")
+@common
+def init(env: Env, config_path: str | None, now_text: str | None, directory: str, timezone: str | None,
+         partners: tuple[str, ...], calendars: tuple[str, ...], force: bool, interactive: bool | None) -> int:
+    """Write a starter calsync.yaml and rules/household.yaml."""
+    from calsync.init_command import run_init
+
+    return int(run_init(Path(directory), timezone, list(partners), list(calendars), force, interactive, env.environ, _out))
 
 
 @cli.group()

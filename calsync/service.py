@@ -109,10 +109,16 @@ class Household:
             self._sources[ref] = build_source(partner.calendars[ref.calendar], ctx)
         return self._sources[ref]
 
-    def read(self, window: Window) -> Reads:
-        """Read every calendar; a failure is recorded per calendar and never raised."""
+    def read(self, window: Window, skip: Mapping[CalendarRef, str] | None = None) -> Reads:
+        """Read every calendar; a failure is recorded per calendar and never raised.
+
+        Calendars in `skip` (e.g. backing off after failures) are not read and count as failed reads.
+        """
         reads = Reads(window)
         for ref in self.refs():
+            if skip and ref in skip:
+                reads.failed[ref] = skip[ref]
+                continue
             try:
                 snapshot = self.source(ref).read(window)
             except CalsyncError as exc:
@@ -154,9 +160,9 @@ class Household:
         first = window.start.astimezone(self.config.tz).date()
         return Window(local_midnight(first - dt.timedelta(days=first.weekday()), self.config.tz), window.end)
 
-    def plan(self, now: dt.datetime, *, force: bool = False) -> PlanRun:
+    def plan(self, now: dt.datetime, *, force: bool = False, skip: Mapping[CalendarRef, str] | None = None) -> PlanRun:
         window = self.window(now)
-        reads = self.read(self.rules_window(window))
+        reads = self.read(self.rules_window(window), skip)
         evaluation = self.evaluate(reads, now)
         records = {ref: self.store.blocks(ref) for ref in self.writable_refs()}
         plan = make_plan(
@@ -176,9 +182,11 @@ class Household:
         plan.warnings = reads.warnings
         return PlanRun(window, now, reads, evaluation, plan)
 
-    def sync(self, now: dt.datetime, *, force: bool = False) -> tuple[PlanRun, SyncResult]:
+    def sync(
+        self, now: dt.datetime, *, force: bool = False, skip: Mapping[CalendarRef, str] | None = None
+    ) -> tuple[PlanRun, SyncResult]:
         run_id = self.store.start_run("sync")
-        planned = self.plan(now, force=force)
+        planned = self.plan(now, force=force, skip=skip)
         if planned.plan.safety_stop:
             result = SyncResult(unchanged=planned.plan.unchanged)
             result.failed.append({"partner": "*", "calendar": "*", "error": planned.plan.safety_stop})
@@ -188,6 +196,8 @@ class Household:
         result = execute(planned.plan, sources, self.store)
         failed_refs = {CalendarRef(f["partner"], f["calendar"]) for f in result.failed}
         for ref in self.refs():
+            if skip and ref in skip:
+                continue  # not tried this time: its last error stays on record
             if ref in planned.reads.failed:
                 self.store.calendar_failed(ref, planned.reads.failed[ref])
             elif ref in failed_refs:

@@ -259,10 +259,27 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
         seasons=tuple(s for _, f in files for s in f.seasons),
         load=load,
     )
+    return Config(path=path.resolve(), file=cfg, rules=rules, rule_files=tuple(rule_paths), state_path=_state_path(cfg, base, env))
+
+
+def _state_path(cfg: ConfigFile, base: Path, env: dict[str, str] | None) -> Path:
     if cfg.state:
         state_path = Path(cfg.state).expanduser()
-        state_path = state_path if state_path.is_absolute() else base / state_path
-    else:
-        state_path = default_state_path(env)
-    return Config(path=path.resolve(), file=cfg, rules=rules, rule_files=tuple(rule_paths), state_path=state_path)
+        return state_path if state_path.is_absolute() else base / state_path
+    return default_state_path(env)
+
+
+def load_connections(path: Path, env: dict[str, str] | None = None) -> Config:
+    """calsync.yaml alone, without its rules: enough to find the state and calendars when a rule
+    file is broken (`calsync status` still works then). Raises ConfigError if calsync.yaml is invalid."""
+    path = Path(path)
+    loaded = load_yaml(path, _display(path))
+    if not isinstance(loaded.data, dict):
+        raise ConfigError.single(loaded.path, 1, "the configuration must be a mapping (timezone:, partners:, ...)")
+    try:
+        cfg = ConfigFile.model_validate(loaded.data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, loaded)) from None
+    base = path.resolve().parent
+    return Config(path=path.resolve(), file=cfg, rules=RuleSet(), rule_files=(), state_path=_state_path(cfg, base, env))
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from calsync.rules.schema import RuleSet
-from calsync.rules.timespec import TimeRange, parse_days, parse_range
+from calsync.rules.schema import DaysTime, RuleSet
 
 Role = Literal["work", "personal", "shared", "travel"]
 
@@ -90,31 +90,11 @@ class GoogleCalendar(_CalendarBase):
 CalendarConfig = Annotated[IcsCalendar | CaldavCalendar | GoogleCalendar, Field(discriminator="source")]
 
 
-class WorkingHours(_Strict):
+class WorkingHours(DaysTime):
     """When a partner normally works; work outside it counts as off-hours work in the report."""
 
     days: list[str] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     time: str = Field("09:00-18:00", description='Wall-clock range "HH:MM-HH:MM" in the household time zone')
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _v_days(cls, value: object) -> list[str]:
-        parse_days(value)
-        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-    @field_validator("time", mode="before")
-    @classmethod
-    def _v_time(cls, value: object) -> str:
-        parse_range(value)
-        return str(value)
-
-    @property
-    def weekdays(self) -> tuple[int, ...]:
-        return parse_days(self.days)
-
-    @property
-    def range(self) -> TimeRange:
-        return parse_range(self.time)
 
 
 class PartnerConfig(_Strict):
@@ -129,6 +109,100 @@ class SafetyConfig(_Strict):
     max_deletes: int = Field(100, ge=0, description="A run deleting more blocks than this stops and asks for --force")
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+
+
+def parse_seconds(value: object) -> float:
+    """Seconds from 300, "300", "30s", "5m", "1h" or "1d"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = _SECONDS.match(str(value).lower())
+    if not match:
+        raise ValueError(f'"{value}" is not a duration such as 300, 30s, 5m or 1h')
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2) or "s"]
+
+
+Seconds = Annotated[float, BeforeValidator(parse_seconds)]
+
+
+class ReportScheduleConfig(_Strict):
+    """When and where the daemon writes the weekly report."""
+
+    day: Weekday = "mon"
+    time: str = Field("07:00", description="HH:MM, household time zone")
+    path: str = Field("reports/{week}.html", description="Relative to calsync.yaml; {week} becomes e.g. 2026-W49")
+    format: Literal["table", "markdown", "json", "html"] | None = Field(None, description="Default: from the file suffix")
+    weeks: int = Field(4, ge=1, le=52)
+    email: list[str] = Field(default_factory=list, description="Recipients; needs daemon.smtp")
+
+    @field_validator("time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValueError(f'time "{value}" is not HH:MM (00:00-23:59)')
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+    @property
+    def file_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = Path(self.path).suffix.lower()
+        return {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json"}.get(suffix, "table")
+
+
+class SmtpConfig(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    host: str = Field(..., min_length=1)
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = Field(None, description="Environment variable holding the SMTP password")
+    sender: str = Field(..., alias="from", min_length=3)
+    timeout: float = Field(30.0, gt=0, le=600)
+
+
+class HealthConfig(_Strict):
+    file: str | None = Field(None, description="Status file (default: next to the state database)")
+    listen: str | None = Field(None, description="HOST:PORT for /healthz and /metrics, e.g. 127.0.0.1:9464")
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f'listen "{value}" is not HOST:PORT (e.g. 127.0.0.1:9464)')
+        return value
+
+
+class LogConfig(_Strict):
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class DaemonConfig(_Strict):
+    """`calsync daemon` settings (all optional)."""
+
+    interval: Seconds = Field(300.0, ge=1, description="Seconds between syncs (or 30s, 5m, 1h)")
+    jitter: float = Field(0.1, ge=0, le=0.5, description="Each wait varies by up to this fraction of the interval")
+    backoff_max: Seconds = Field(3600.0, ge=1, description="Longest wait before a failing calendar is tried again")
+    watch: bool = Field(True, description="Reload when calsync.yaml or a rule file changes")
+    report: ReportScheduleConfig | None = None
+    smtp: SmtpConfig | None = None
+    health: HealthConfig = HealthConfig()
+    log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _email_needs_smtp(self) -> DaemonConfig:
+        if self.report is not None and self.report.email and self.smtp is None:
+            raise ValueError("report.email needs an smtp: section (host, from, ...)")
+        return self
+
+
 class ConfigFile(_Strict):
     """calsync.yaml as written."""
 
@@ -139,6 +213,7 @@ class ConfigFile(_Strict):
     rules: list[str] = Field(default_factory=list)
     partners: dict[str, PartnerConfig] = Field(..., min_length=1)
     safety: SafetyConfig = SafetyConfig()
+    daemon: DaemonConfig = DaemonConfig()
 
     @field_validator("timezone")
     @classmethod

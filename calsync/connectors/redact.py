@@ -39,7 +39,7 @@ def redact_url(url: str) -> str:
 
 
 def redact(text: str, extra_secrets: list[str] | None = None) -> str:
-    for secret in extra_secrets or []:
+    for secret in sorted(extra_secrets or [], key=len, reverse=True):
         if secret:
             text = text.replace(secret, "***")
     text = _URL.sub(lambda m: redact_url(m.group(0)), text)
@@ -59,6 +59,9 @@ class RedactingFilter(logging.Filter):
         if secret and secret not in self.secrets:
             self.secrets.append(secret)
 
+    def redact(self, text: str) -> str:
+        return redact(text, self.secrets)
+
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
@@ -66,4 +69,9 @@ class RedactingFilter(logging.Filter):
             return True
         record.msg = redact(message, self.secrets)
         record.args = ()
+        if record.exc_info and not record.exc_text:
+            # Tracebacks carry messages too (a URL with a token, a password in an argument).
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
         return True

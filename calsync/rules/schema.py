@@ -99,7 +99,7 @@ def _check_range(value: object) -> str:
     return str(value)
 
 
-class _DaysTime(_Strict):
+class DaysTime(_Strict):
     """A weekly slot: `days` and a wall-clock `time` range."""
 
     days: list[str] = Field(..., description=DAYS_DESCRIPTION, json_schema_extra=_days_json)
@@ -117,27 +117,14 @@ class _DaysTime(_Strict):
         return parse_range(self.time)
 
 
-class NoWorkZone(Presentation):
+class NoWorkZone(Presentation, DaysTime):
     """Time kept free of work: blocked on the partners' calendars, work events there are conflicts."""
 
     name: str = Field(..., min_length=1)
     who: list[str] = Field(..., description="Partners this zone protects")
-    days: list[str] = Field(..., description=DAYS_DESCRIPTION, json_schema_extra=_days_json)
-    time: str = Field(..., description=TIME_DESCRIPTION, json_schema_extra=RANGE_JSON)
-
-    _v_days = field_validator("days", mode="before")(classmethod(lambda cls, v: _check_days(v)))
-    _v_time = field_validator("time", mode="before")(classmethod(lambda cls, v: _check_range(v)))
-
-    @property
-    def weekdays(self) -> tuple[int, ...]:
-        return parse_days(self.days)
-
-    @property
-    def range(self) -> TimeRange:
-        return parse_range(self.time)
 
 
-class RitualWindow(_DaysTime):
+class RitualWindow(DaysTime):
     """Where a flexible ritual may be placed."""
 
 

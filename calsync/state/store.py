@@ -155,10 +155,14 @@ class Store:
                 )
 
     # -- runs and calendar health -------------------------------------------------------------
+    RUNS_KEPT = 2000  # about a week of 5-minute daemon cycles; older run records are pruned
+
     def start_run(self, command: str) -> int:
         with self._tx() as conn:
             cur = conn.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, _now()))
-            return int(cur.lastrowid or 0)
+            run_id = int(cur.lastrowid or 0)
+            conn.execute("DELETE FROM runs WHERE id <= ?", (run_id - self.RUNS_KEPT,))
+            return run_id
 
     def finish_run(self, run_id: int, ok: bool, counts: dict[str, int], failed: list[dict[str, str]]) -> None:
         with self._tx() as conn:

@@ -16,6 +16,7 @@ from calsync.connectors.base import Source
 from calsync.model import CalendarRef, Change
 from calsync.plan.planner import Plan
 from calsync.state.store import Store
+from calsync.sync.critical import critical_section
 
 log = logging.getLogger(__name__)
 
@@ -68,37 +69,39 @@ def execute(plan: Plan, sources: Mapping[CalendarRef, Source], store: Store) -> 
     for change in plan.changes:
         by_ref.setdefault(change.ref, []).append(change)
     for ref, changes in by_ref.items():
-        source = sources.get(ref)
-        if source is None or not source.writable:
-            _fail(result, ref, "calendar is not writable")
-            continue
-        records = store.blocks(ref)
-        for change in changes:
-            if change.action == "delete" and change.key in records and change.existing is not None:
-                store.record_block(change.existing, change.existing.remote_id, status="deleting")
-        try:
-            outcomes = source.apply(changes)
-        except Exception as exc:  # a connector bug must not lose the other calendars' work
-            log.exception("applying changes to %s failed", ref)
-            _fail(result, ref, f"writing failed: {exc}")
-            continue
-        errors: list[str] = []
-        for outcome in outcomes:
-            change = outcome.change
-            if not outcome.ok:
-                errors.append(f"{change.action} {change.key}: {outcome.error}")
+        # One calendar's write and its state records finish together, even when a stop is requested.
+        with critical_section():
+            source = sources.get(ref)
+            if source is None or not source.writable:
+                _fail(result, ref, "calendar is not writable")
                 continue
-            if change.action == "delete":
-                store.forget_block(ref, change.key)
-                result.deleted += 1
-            else:
-                assert change.block is not None
-                store.record_block(change.block, outcome.remote_id or change.key)
-                if change.action == "create":
-                    result.created += 1
+            records = store.blocks(ref)
+            for change in changes:
+                if change.action == "delete" and change.key in records and change.existing is not None:
+                    store.record_block(change.existing, change.existing.remote_id, status="deleting")
+            try:
+                outcomes = source.apply(changes)
+            except Exception as exc:  # a connector bug must not lose the other calendars' work
+                log.exception("applying changes to %s failed", ref)
+                _fail(result, ref, f"writing failed: {exc}")
+                continue
+            errors: list[str] = []
+            for outcome in outcomes:
+                change = outcome.change
+                if not outcome.ok:
+                    errors.append(f"{change.action} {change.key}: {outcome.error}")
+                    continue
+                if change.action == "delete":
+                    store.forget_block(ref, change.key)
+                    result.deleted += 1
                 else:
-                    result.updated += 1
-        if errors:
-            shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
-            _fail(result, ref, shown)
+                    assert change.block is not None
+                    store.record_block(change.block, outcome.remote_id or change.key)
+                    if change.action == "create":
+                        result.created += 1
+                    else:
+                        result.updated += 1
+            if errors:
+                shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+                _fail(result, ref, shown)
     return result

@@ -1,0 +1,1 @@
+"""`calsync daemon`: sync repeatedly, one writer per state, reload rules, stop cleanly on signals."""
