@@ -56,6 +56,8 @@ def fetch_feed(url: str, cache: SourceCache, *, label: str, timeout: float, max_
         raise SourceError(label, f"cannot read feed {shown}: {exc}", transient=True) from None
     digest = hashlib.sha256(body).hexdigest()
     previous = validators.get("digest")
-    cache.put("body", body)
-    cache.put_json("http", {"etag": etag, "last_modified": modified, "digest": digest})
+    if digest != previous or cached is None:  # an unchanged feed is not written to the state again
+        cache.put("body", body)
+    if validators != {"etag": etag, "last_modified": modified, "digest": digest}:
+        cache.put_json("http", {"etag": etag, "last_modified": modified, "digest": digest})
     return Feed(body, digest != previous, digest)

@@ -206,6 +206,10 @@ def _split_by_uid(cal: icalendar.Calendar) -> Iterable[tuple[str, icalendar.Cale
         yield describe(comps[0]), part
 
 
+def _in_window(window: Window, start: dt.datetime, end: dt.datetime) -> bool:
+    return window.overlaps(start, end) or (start == end and window.contains_start(start))
+
+
 def expand_calendar(
     cal: icalendar.Calendar,
     window: Window,
@@ -215,7 +219,12 @@ def expand_calendar(
     emails: Sequence[str] = (),
     label: str = "",
 ) -> Expanded:
-    """User occurrences overlapping `window`, and calsync's own blocks found in the calendar."""
+    """User occurrences overlapping `window`, and calsync's own blocks there.
+
+    Blocks outside the window are left out like occurrences: nothing that reads a window (planner,
+    flexible placement, report) looks at them, and leaving them out lets a reader skip parsing the
+    years of past blocks a calendar accumulates (see calsync.recurrence.prefilter).
+    """
     label = label or str(ref)
     result = Expanded()
     user = icalendar.Calendar()
@@ -228,7 +237,8 @@ def expand_calendar(
             except Exception as exc:
                 # Skipping one of calsync's own blocks would look like the user deleting it.
                 raise ParseError(label, f"calsync's own block {describe(comp)} cannot be read: {exc}") from None
-            result.owned.append(block)
+            if _in_window(window, block.start, block.end):
+                result.owned.append(block)
         else:
             user.add_component(comp)
     try:
@@ -250,8 +260,15 @@ def expand_calendar(
             continue
         if occ.cancelled:
             continue
-        if window.overlaps(occ.start, occ.end) or (occ.start == occ.end and window.contains_start(occ.start)):
+        if _in_window(window, occ.start, occ.end):
             result.occurrences.append(occ)
+    # recurring-ical-events yields overrides in no stable order (it varies from run to run); a
+    # fixed order keeps plans, conflicts and cached reads identical from one run to the next
+    result.occurrences.sort(key=_order)
     for warning in result.warnings:
         log.warning("%s", warning)
     return result
+
+
+def _order(occ: Occurrence) -> tuple[dt.datetime, dt.datetime, str, str, str]:
+    return (occ.start, occ.end, occ.uid, occ.recurrence_id, occ.summary)

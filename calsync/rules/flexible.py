@@ -93,6 +93,7 @@ class _Placer:
             self.labelled[partner] = items
         self.busy = {p: merge_intervals((s, e) for s, e, _ in items) for p, items in self.labelled.items()}
         self.placed: dict[tuple[str, str], Interval] = {}
+        self._label_index: dict[str, tuple[int, list[tuple[dt.datetime, dt.datetime, str]], list[dt.datetime], dt.timedelta]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
     def reserve(self, ritual: Ritual, slot: str, interval: Interval) -> None:
@@ -101,11 +102,26 @@ class _Placer:
             self.labelled[partner].append((*interval, f"{ritual.name} ({partner})"))
             self.busy[partner] = merge_intervals([*self.busy[partner], interval])
 
+    def _sorted_labels(self, partner: str) -> tuple[list[tuple[dt.datetime, dt.datetime, str]], list[dt.datetime], dt.timedelta]:
+        """The partner's labelled intervals sorted, their starts and the longest one; kept until
+        `reserve` adds to them (labelled lists only grow)."""
+        items = self.labelled[partner]
+        cached = self._label_index.get(partner)
+        if cached is None or cached[0] != len(items):
+            ordered = sorted(items)
+            longest = max([dt.timedelta(0), *(end - start for start, end, _ in ordered)])
+            cached = (len(items), ordered, [item[0] for item in ordered], longest)
+            self._label_index[partner] = cached
+        return cached[1], cached[2], cached[3]
+
     def blocker(self, ritual: Ritual, interval: Interval) -> str:
         """Name what takes this interval, or "" when everyone in the ritual is free."""
         for partner in ritual.who:
             if _overlaps(self.busy[partner], *interval):
-                for start, end, label in sorted(self.labelled[partner]):
+                # the first overlapping item in sorted order, looked up among those that can overlap
+                items, starts, longest = self._sorted_labels(partner)
+                low = bisect.bisect_left(starts, interval[0] - longest)
+                for start, end, label in items[low : bisect.bisect_left(starts, interval[1])]:
                     if start < interval[1] and end > interval[0]:
                         return label
                 return f"({partner} is busy)"

@@ -8,6 +8,7 @@ on that day (`same_day`) or the next (`next_day`), only on the rule's `days`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ Interval = tuple[dt.datetime, dt.datetime]
 def long_day_reason(rule: Recovery, work: Sequence[Interval], day: dt.date, tz: ZoneInfo) -> str:
     """Why `day` counts as a long day under this rule, or "" when it does not."""
     day_start, day_end = local_midnight(day, tz), local_midnight(day + dt.timedelta(days=1), tz)
-    pieces = clip(merge_intervals(work), day_start, day_end)
+    pieces = merge_intervals(clip(work, day_start, day_end))  # clip first: the same pieces, far less work
     if not pieces:
         return ""
     trigger = rule.after
@@ -49,11 +50,17 @@ def recovery_days(
     candidates = sorted(set(days) | {days[0] - shift})
     reasons: dict[dt.date, list[str]] = {}
     wanted = set(days)
+    # only intervals that can reach into a day matter for it: look them up by start, once sorted
+    ordered = sorted(w for w in work if w[1] > w[0])
+    starts = [w[0] for w in ordered]
+    longest = max((end - start for start, end in ordered), default=dt.timedelta(0))
     for day in candidates:
         slot_day = day + shift
         if slot_day not in wanted or slot_day.weekday() not in rule.weekdays:
             continue
-        why = long_day_reason(rule, work, day, tz)
+        day_start, day_end = local_midnight(day, tz), local_midnight(day + dt.timedelta(days=1), tz)
+        near = ordered[bisect.bisect_left(starts, day_start - longest) : bisect.bisect_left(starts, day_end)]
+        why = long_day_reason(rule, near, day, tz)
         if why:
             reasons.setdefault(slot_day, []).append(why)
     if rule.after.travel:
