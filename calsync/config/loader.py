@@ -214,16 +214,21 @@ def _merge_load(files: list[tuple[LoadedYaml, RuleFile]]) -> tuple[LoadThreshold
     return LoadThresholds(**merged), problems
 
 
-def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
-    """Load and validate everything; raises ConfigError listing every problem found."""
-    path = Path(path)
+def _load_config_file(path: Path) -> tuple[LoadedYaml, ConfigFile]:
+    """calsync.yaml itself, validated (not its rule files)."""
     loaded = load_yaml(path, _display(path))
     if not isinstance(loaded.data, dict):
         raise ConfigError.single(loaded.path, 1, "the configuration must be a mapping (timezone:, partners:, ...)")
     try:
-        cfg = ConfigFile.model_validate(loaded.data)
+        return loaded, ConfigFile.model_validate(loaded.data)
     except ValidationError as exc:
         raise ConfigError(problems_from_validation(exc, loaded)) from None
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Load and validate everything; raises ConfigError listing every problem found."""
+    path = Path(path)
+    loaded, cfg = _load_config_file(path)
     base = path.resolve().parent
     problems: list[Problem] = []
     rule_paths, path_problems = _rule_paths(cfg, loaded, base)
@@ -273,13 +278,7 @@ def load_connections(path: Path, env: dict[str, str] | None = None) -> Config:
     """calsync.yaml alone, without its rules: enough to find the state and calendars when a rule
     file is broken (`calsync status` still works then). Raises ConfigError if calsync.yaml is invalid."""
     path = Path(path)
-    loaded = load_yaml(path, _display(path))
-    if not isinstance(loaded.data, dict):
-        raise ConfigError.single(loaded.path, 1, "the configuration must be a mapping (timezone:, partners:, ...)")
-    try:
-        cfg = ConfigFile.model_validate(loaded.data)
-    except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc, loaded)) from None
+    loaded, cfg = _load_config_file(path)
     base = path.resolve().parent
     return Config(path=path.resolve(), file=cfg, rules=RuleSet(), rule_files=(), state_path=_state_path(cfg, base, env))
 
