@@ -56,7 +56,8 @@ partners:
         write: true
 """
 
-RULES = """\
+# The two no-work zones most tests use (family dinner on weekdays, the whole weekend).
+ZONES = """\
 no_work_zones:
   - name: family-dinner
     who: [alex, sam]
@@ -66,6 +67,9 @@ no_work_zones:
     who: [alex, sam]
     days: [sat, sun]
     time: "00:00-24:00"
+"""
+
+RULES = ZONES + """\
 rituals:
   - name: breakfast
     who: [alex, sam]

@@ -18,6 +18,7 @@ from calsync.model import Block, CalendarRef, Window
 from calsync.model.identity import block_key
 from calsync.state.store import SourceCache
 from tests.fakes.google_server import FakeGoogle, token_file_info
+from tests.helpers import ZONES
 
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 REF = CalendarRef("alex", "work")
@@ -80,17 +81,7 @@ def blocks(count: int, rule: str = "focus", hours: int = 1, title: str = "Busy")
     return out
 
 
-RULES = """\
-no_work_zones:
-  - name: family-dinner
-    who: [alex, sam]
-    days: [mon, tue, wed, thu, fri]
-    time: "18:30-20:00"
-  - name: weekend
-    who: [alex, sam]
-    days: [sat, sun]
-    time: "00:00-24:00"
-"""
+RULES = ZONES
 
 
 def household(tmp: Path, fake: FakeGoogle, *, rules: str = RULES, sam_calendar: str = "sam@example.org",

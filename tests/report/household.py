@@ -11,17 +11,9 @@ from calsync.config import load_config
 from calsync.report import build_report
 from calsync.service import Household
 from tests.conftest import BERLIN
+from tests.helpers import ZONES
 
-RULES = """
-no_work_zones:
-  - name: family-dinner
-    who: [alex, sam]
-    days: [mon, tue, wed, thu, fri]
-    time: "18:30-20:00"
-  - name: weekend
-    who: [alex, sam]
-    days: [sat, sun]
-    time: "00:00-24:00"
+RULES = ZONES + """\
 rituals:
   - name: breakfast
     who: [alex, sam]

@@ -6,20 +6,12 @@ import datetime as dt
 
 from calsync.report.seams import ReportSeams, fixed_thresholds, travel_by_role
 from calsync.rules.schema import LoadThresholds
+from tests.helpers import ZONES
 from tests.report.household import NOW, calendar, event, report_for, week, write_household
 
 W49 = dt.date(2026, 11, 30)
 
-RULES = """
-no_work_zones:
-  - name: family-dinner
-    who: [alex, sam]
-    days: [mon, tue, wed, thu, fri]
-    time: "18:30-20:00"
-  - name: weekend
-    who: [alex, sam]
-    days: [sat, sun]
-    time: "00:00-24:00"
+RULES = ZONES + """\
 rituals:
   - name: state-of-the-union
     who: [alex, sam]
