@@ -10,7 +10,7 @@ from calsync.model import Block
 from calsync.model.identity import OWNER_PROPERTY, RULE_PROPERTY, TAG_PROPERTY, block_uid
 
 PRODID = "-//calsync//calsync//EN"
-_CLASS = {"private": "PRIVATE", "public": "PUBLIC", "default": "PUBLIC"}
+_CLASS = {"private": "PRIVATE", "public": "PUBLIC"}  # default: no CLASS, the calendar's own default
 
 
 def block_event(block: Block, *, sequence: int = 0, stamp: dt.datetime | None = None) -> icalendar.Event:
@@ -25,7 +25,8 @@ def block_event(block: Block, *, sequence: int = 0, stamp: dt.datetime | None = 
         event.add("DESCRIPTION", block.description)
     event.add("TRANSP", "OPAQUE")
     event.add("STATUS", "CONFIRMED")
-    event.add("CLASS", _CLASS.get(block.visibility, "PUBLIC"))
+    if block.visibility in _CLASS:
+        event.add("CLASS", _CLASS[block.visibility])
     event.add("SEQUENCE", sequence)
     event.add(TAG_PROPERTY, block.key)
     event.add(RULE_PROPERTY, block.rule)

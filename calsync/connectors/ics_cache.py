@@ -28,7 +28,7 @@ from calsync.state.store import SourceCache
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the stored shape or the expansion's semantics change
+FORMAT = 2  # 2: blocks keep their owner and visibility; bump when the stored shape or the expansion's semantics change
 NAME = "expanded"
 
 
@@ -91,7 +91,9 @@ def encode(expanded: Expanded, tz: ZoneInfo, ref: CalendarRef) -> bytes | None:
         for b in expanded.owned:
             if b.ref != ref or b.extra:
                 raise _Unstorable("a block this codec does not know")
-            owned.append([b.key, b.rule, _time(b.start, tz), _time(b.end, tz), b.title, b.remote_id, b.etag, b.cancelled])
+            owned.append([
+                b.key, b.rule, _time(b.start, tz), _time(b.end, tz), b.title, b.remote_id, b.etag, b.cancelled, b.owner, b.visibility,
+            ])
     except _Unstorable as exc:
         log.debug("%s: not caching this read: %s", ref, exc)
         return None
@@ -110,7 +112,7 @@ def decode(raw: bytes, tz: ZoneInfo, ref: CalendarRef) -> Expanded:
     ]
     owned = [
         OwnedBlock(key=b[0], ref=ref, rule=b[1], start=_untime(b[2], tz), end=_untime(b[3], tz), title=b[4],
-                   remote_id=b[5], etag=b[6], cancelled=b[7])
+                   remote_id=b[5], etag=b[6], cancelled=b[7], owner=b[8], visibility=b[9])
         for b in data["b"]
     ]
     return Expanded(occurrences, owned, list(data["w"]))

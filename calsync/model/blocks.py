@@ -55,11 +55,18 @@ class OwnedBlock:
     remote_id: str
     etag: str | None = None
     cancelled: bool = False
+    visibility: str | None = None  # as read back; None where a source cannot tell
     owner: str = ""  # from the event's owner tag; empty on blocks written before owner tags existed
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content(self) -> tuple[str, str, str]:
         return (_utc_iso(self.start), _utc_iso(self.end), self.title)
+
+    def matches(self, block: Block) -> bool:
+        """True when the calendar already shows `block` as wanted (times, title, visibility)."""
+        if self.content() != block.content():
+            return False
+        return self.visibility is None or self.visibility == block.visibility
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def plan_calendar(
         existing = owned.get(key)
         record = records.get(key)
         if existing is not None:
-            if existing.content() != block.content():
+            if not existing.matches(block):
                 changes.append(Change("update", ref, block.rule, key, block=block, existing=existing, reason=block.reason or "rule or placement changed"))
             else:
                 unchanged += 1

@@ -103,6 +103,9 @@ def describe(component: icalendar.cal.Component) -> str:
     return " ".join(parts)
 
 
+_VISIBILITY = {"PRIVATE": "private", "CONFIDENTIAL": "private", "PUBLIC": "public"}
+
+
 def owned_block(component: icalendar.cal.Component, ref: CalendarRef, tz: ZoneInfo, remote_id: str = "", etag: str | None = None) -> OwnedBlock:
     start = to_household(component.decoded("DTSTART"), tz)
     end_prop = component.get("DTEND")
@@ -118,6 +121,7 @@ def owned_block(component: icalendar.cal.Component, ref: CalendarRef, tz: ZoneIn
         etag=etag,
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
         owner=str(component.get(OWNER_PROPERTY, "")),
+        visibility=_VISIBILITY.get(str(component.get("CLASS", "")).upper(), "default"),
     )
 
 

@@ -170,6 +170,7 @@ def to_owned(event: Mapping[str, Any], ref: CalendarRef, tz: ZoneInfo, calendar_
         etag=event.get("etag"),
         cancelled=event.get("status") == "cancelled",
         owner=private_props(event).get(OWNER_PROP, ""),
+        visibility="private" if event.get("visibility") == "confidential" else str(event.get("visibility") or "default"),
         extra={"eventType": event.get("eventType", "default")},
     )
 
