@@ -63,6 +63,11 @@ class DaemonProcess:
         assert self.proc.poll() is None, f"daemon exited early with {self.proc.returncode}:\n{self.log_text()}"
         return self.status()
 
+    def one_more_cycle(self, timeout: float = 60.0) -> dict[str, Any]:
+        """Wait for a whole cycle that started after now, so a stop cannot fall between the
+        calendar writes of the cycle a test just observed."""
+        return self.wait_cycles(self.cycles_done() + 2, timeout)
+
     def signal(self, sig: int = signal.SIGTERM) -> None:
         self.proc.send_signal(sig)
 

@@ -138,8 +138,10 @@ def test_an_invalid_rule_edit_keeps_the_old_rules_in_force_and_is_reported(
     daemons.append(daemon)
     daemon.wait_cycles(1)
     alex = household.parent / "calendars" / "alex-work.ics"
+    sam = household.parent / "calendars" / "sam-work.ics"
     blocks_before = len(block_uids(alex))
-    assert blocks_before > 0
+    sam_before = len(block_uids(sam))
+    assert blocks_before > 0 and sam_before > 0
     original = rules.read_text()
     rules.write_text(original.replace('time: "18:30-20:00"', 'time: "18:30-25:00"'))
     status = wait_for(lambda: (daemon.status().get("config") or {}).get("errors") and daemon.status(), 30, "the rejected edit")
@@ -158,7 +160,11 @@ def test_an_invalid_rule_edit_keeps_the_old_rules_in_force_and_is_reported(
     end = original.index("  # A flexible slot")
     rules.write_text(original[:start] + original[end:])
     wait_for(lambda: not (daemon.status().get("config") or {}).get("errors") and daemon.status()["metrics"].get("calsync_config_reloads_total"), 30, "the valid reload")
-    wait_for(lambda: len(block_uids(alex)) < blocks_before, 30, "breakfast blocks to be removed")
+    # both partners' calendars: a stop between the two calendar writes would leave sam's for the next run
+    wait_for(
+        lambda: len(block_uids(alex)) < blocks_before and len(block_uids(sam)) < sam_before, 30, "breakfast blocks to be removed"
+    )
+    daemon.one_more_cycle()
     assert daemon.stop() == 0
     assert_converged(household)
 
@@ -193,6 +199,7 @@ def test_a_failing_calendar_backs_off_while_the_others_keep_syncing(
     assert "sam/personal" in shown.stdout and "backing off after" in shown.stdout
     personal.write_text(good)
     wait_for(lambda: ((daemon.status().get("calendars") or {}).get("sam/personal") or {}).get("consecutive_failures") == 0, 60, "recovery")
+    daemon.one_more_cycle()
     assert daemon.stop() == 0
     assert_converged(household)
 

@@ -125,6 +125,7 @@ def test_a_radicale_outage_backs_off_that_calendar_while_the_file_calendar_keeps
         server.start()
         wait_for(lambda: ((daemon.status().get("calendars") or {}).get("alex/dav") or {}).get("consecutive_failures") == 0,
                  90, "alex/dav to recover")
+        daemon.one_more_cycle(90)
         assert daemon.stop() == 0
         after = _dav_keys(DavCalendar(server, url, "outage"))
         assert sorted(after) == sorted(before) and len(after) == len(set(after))
