@@ -94,6 +94,13 @@ def _check_days(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def _check_optional_clock(value: object) -> str | None:
+    if value is None:
+        return None
+    parse_clock(str(value))
+    return str(value)
+
+
 def _check_range(value: object) -> str:
     parse_range(value)
     return str(value)
@@ -262,10 +269,7 @@ class RecoveryTrigger(_Strict):
     @field_validator("work_ends_after", mode="before")
     @classmethod
     def _v_clock(cls, value: object) -> object:
-        if value is not None:
-            parse_clock(str(value))
-            return str(value)
-        return None
+        return _check_optional_clock(value)
 
     @model_validator(mode="after")
     def _something(self) -> RecoveryTrigger:
@@ -379,10 +383,7 @@ class LoadThresholds(_Strict):
     @field_validator("evening_starts", mode="before")
     @classmethod
     def _v_evening(cls, value: object) -> object:
-        if value is not None:
-            parse_clock(str(value))
-            return str(value)
-        return None
+        return _check_optional_clock(value)
 
 
 class Season(_Strict):

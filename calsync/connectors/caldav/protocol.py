@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from calsync.connectors.caldav.transport import DavTransport, Forbidden
@@ -74,14 +75,19 @@ def collection_path(url: str) -> str:
     return unquote(urlsplit(url).path)
 
 
-def collection_state(transport: DavTransport, url: str) -> CollectionState:
-    reply = transport.request("PROPFIND", url, _STATE, {"Depth": "0", **_XML_HEADERS})
+def _propfind(transport: DavTransport, url: str, body: str, depth: str, what: str) -> list[Any]:
+    """PROPFIND `url` and parse the multistatus answer; any failure is a SourceError saying `what`."""
+    reply = transport.request("PROPFIND", url, body, {"Depth": depth, **_XML_HEADERS})
     if reply.status not in (200, 207):
-        raise _fail(transport, "reading the calendar", reply.status)
+        raise _fail(transport, what, reply.status)
     try:
-        results = reply.dav.parse_propfind()
+        return list(reply.dav.parse_propfind())
     except Exception as exc:
         raise SourceError(transport.label, f"unreadable PROPFIND answer from {transport.shown}: {exc}") from None
+
+
+def collection_state(transport: DavTransport, url: str) -> CollectionState:
+    results = _propfind(transport, url, _STATE, "0", "reading the calendar")
     for result in results:
         if _is_self(result.href, collection_path(url)) or len(results) == 1:
             props = result.properties
@@ -142,13 +148,7 @@ def sync_collection(transport: DavTransport, url: str, token: str | None) -> Lis
 
 def list_etags(transport: DavTransport, url: str) -> Listing:
     """PROPFIND Depth 1: every item's href and ETag (for servers without sync-collection)."""
-    reply = transport.request("PROPFIND", url, _LIST, {"Depth": "1", **_XML_HEADERS})
-    if reply.status not in (200, 207):
-        raise _fail(transport, "listing the calendar", reply.status)
-    try:
-        results = reply.dav.parse_propfind()
-    except Exception as exc:
-        raise SourceError(transport.label, f"unreadable PROPFIND answer from {transport.shown}: {exc}") from None
+    results = _propfind(transport, url, _LIST, "1", "listing the calendar")
     listing = Listing()
     for result in results:
         if _is_self(result.href, collection_path(url)) or result.href.endswith("/"):
